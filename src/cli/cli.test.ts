@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { writeSample } from '../simulate/sample.js';
+
+const CLI = join(import.meta.dirname, 'main.ts');
+
+function vigil(args: string[], input?: string) {
+  return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', input });
+}
+
+test('analyze --format json prints one document with the summary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  const sample = writeSample(dir, 7);
+  const res = vigil(['analyze', dir, '--format', 'json', '--quiet', '--quarantine', join(dir, 'q')]);
+  assert.equal(res.status, 0, res.stderr);
+  const doc = JSON.parse(res.stdout) as {
+    summary: {
+      records: number;
+      byLog: Record<string, number>;
+      rejected: object;
+      firstTs: number;
+      lastTs: number;
+    };
+  };
+  assert.equal(doc.summary.records, sample.records);
+  assert.deepEqual(Object.keys(doc.summary.byLog).sort(), ['conn', 'dns', 'smb_mapping']);
+  assert.deepEqual(doc.summary.rejected, {});
+  assert.ok(doc.summary.firstTs < doc.summary.lastTs);
+});
+
+test('--version prints the package version and --help explains analyze', () => {
+  const v = vigil(['--version']);
+  assert.equal(v.status, 0);
+  assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+  const h = vigil(['--help']);
+  assert.match(h.stdout, /analyze/);
+});
+
+test('a usage error exits 2 with a message', () => {
+  const res = vigil(['analyze', '/nonexistent', '--format', 'xml']);
+  assert.equal(res.status, 2);
+  assert.match(res.stderr, /format/);
+});
+
+test('stdin with --log-type is read; a rejected line makes exit code 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  const input =
+    '{"ts":1623488460.5,"uid":"Cabc","id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":53,"proto":"udp"}\nnot json\n';
+  const res = vigil(
+    ['analyze', '-', '--log-type', 'conn', '--format', 'json', '--quarantine', join(dir, 'q')],
+    input,
+  );
+  assert.equal(res.status, 1, res.stderr);
+  const doc = JSON.parse(res.stdout) as { summary: { records: number; rejected: Record<string, number> } };
+  assert.equal(doc.summary.records, 1);
+  assert.deepEqual(doc.summary.rejected, { 'malformed-json': 1 });
+  assert.match(res.stderr, /stdin:2/);
+});

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * The `vigil` command line. Exit codes: 0 = done, nothing rejected; 1 = done, some input was
+ * rejected (see the summary and the quarantine); 2 = usage or fatal error.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { analyze } from './analyze.js';
+import { runDemo } from './demo.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function positiveNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a non-negative number, got "${v}"`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('vigil')
+    .description(
+      'Vigil — network detection and response on Zeek metadata.\n' +
+        'Reads Zeek logs (TSV or JSON, plain or gzip, files, directories, stdin) into one event-time stream.',
+    )
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run vigil --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(`vigil: ${str}`) });
+
+  program
+    .command('analyze')
+    .description('read Zeek logs, merge them by event time and print a summary')
+    .argument('<paths...>', 'log files, .gz files, Zeek log directories, or - for stdin')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .option('-q, --quiet', 'no progress bar and no per-line reject messages', false)
+    .option('--quarantine <dir>', 'where rejected lines are kept', 'vigil-quarantine')
+    .option('--log-type <type>', 'log type for input that does not name one (stdin, zeek-cut output)')
+    .option('--fields <list>', 'comma-separated field names for header-less zeek-cut output', (v) =>
+      v.split(','),
+    )
+    .option(
+      '--reorder-window <seconds>',
+      'event-time seconds a log may run out of order',
+      positiveNumber('--reorder-window'),
+      60,
+    )
+    .option(
+      '--max-line-bytes <bytes>',
+      'longest accepted line',
+      positiveNumber('--max-line-bytes'),
+      16 * 1024 * 1024,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  vigil analyze /opt/zeek/logs\n  vigil analyze conn.log dns.log.gz --format json\n  zcat conn.log.gz | vigil analyze - --log-type conn\n' +
+        '\nExit status: 0 all records read, 1 some input rejected (counted, quarantined), 2 error.',
+    )
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await analyze(paths, {
+        format: opts.format,
+        quiet: opts.quiet,
+        quarantine: opts.quarantine,
+        logType: opts.logType,
+        fields: opts.fields,
+        reorderWindow: opts.reorderWindow,
+        maxLineBytes: opts.maxLineBytes,
+      });
+    });
+
+  program
+    .command('demo')
+    .description('generate a small sample network and analyse it (what `npm run demo` runs)')
+    .option('--out <dir>', 'where to write the sample logs (default: a temporary directory)')
+    .action(async (opts: { out?: string }) => {
+      process.exitCode = await runDemo(opts.out);
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message; help and version exit 0, usage errors 2.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.stderr.write(`vigil: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+await main();

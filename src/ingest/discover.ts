@@ -1,0 +1,92 @@
+/**
+ * Finds the log files under the paths a user gives: single files, gzip files, stdin (`-`), and
+ * Zeek log directory trees (`current/` plus dated archive folders of rotated files such as
+ * `2021-06-12/conn.12:00:00-13:00:00.log.gz`). Files are grouped by log type and each group is
+ * ordered in time, so that one source per log type can be read front to back.
+ */
+import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describeIoError, STDIN } from './file-source.js';
+import { logTypeFromFileName } from './record-check.js';
+import type { RejectSink } from './rejects.js';
+
+export interface LogFile {
+  readonly file: string;
+  /** Log type from the name; the file's own `#path`/`_path` wins when it has one. */
+  readonly logType: string;
+  readonly sortKey: string;
+}
+
+/** Names that hold Zeek logs: `x.log`, `x.log.gz`, `x.HH:MM:SS-HH:MM:SS.log.gz`, `x.json[l]`, `x.log.cut`. */
+const LOG_NAME = /\.(log|json|jsonl|ndjson)(\.[^/]*)?$|\.log\.|\.gz$/;
+/** Files a Zeek tree carries that are not logs, and Vigil's own state. */
+const SKIP_NAME = /^\.|\.(pcap|pcapng|cap|state|lock|pid|tmp|swp)$|^(stderr|stdout)\.log$/;
+
+/** Lists log files in time order per log type. Unreadable paths become located rejects. */
+export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): Map<string, LogFile[]> {
+  const files: LogFile[] = [];
+  for (const input of inputs) {
+    if (input === STDIN) {
+      files.push({ file: STDIN, logType: 'stdin', sortKey: '' });
+      continue;
+    }
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(input);
+    } catch (err) {
+      sink.reject({ reason: 'read-error', file: input, line: 0, message: describeIoError(err) });
+      continue;
+    }
+    if (st.isDirectory()) walk(input, files, sink);
+    else files.push(describe(input, st.mtimeMs));
+  }
+  const groups = new Map<string, LogFile[]>();
+  for (const f of files) {
+    const g = groups.get(f.logType);
+    if (g) g.push(f);
+    else groups.set(f.logType, [f]);
+  }
+  for (const g of groups.values())
+    g.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  return groups;
+}
+
+function walk(dir: string, out: LogFile[], sink: RejectSink): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true, encoding: 'utf8' });
+  } catch (err) {
+    sink.reject({ reason: 'read-error', file: dir, line: 0, message: describeIoError(err) });
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!e.name.startsWith('.')) walk(p, out, sink);
+      continue;
+    }
+    if (!e.isFile() || SKIP_NAME.test(e.name) || !LOG_NAME.test(e.name)) continue;
+    try {
+      out.push(describe(p, statSync(p).mtimeMs));
+    } catch (err) {
+      sink.reject({ reason: 'read-error', file: p, line: 0, message: describeIoError(err) });
+    }
+  }
+}
+
+/**
+ * Sort key: the archive date (a `YYYY-MM-DD` path segment) and rotation start time
+ * (`HH:MM:SS` in the name) when present, files in `current/` last, else modification time.
+ */
+function describe(file: string, mtimeMs: number): LogFile {
+  const name = basename(file);
+  const date = /(?:^|\/)(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(file)?.[1];
+  const time = /\.(\d{2}:\d{2}:\d{2})[-.]/.exec(name)?.[1];
+  const current = /(?:^|\/)current\//.test(file);
+  const sortKey = current
+    ? `9999-99-99 ${String(Math.floor(mtimeMs)).padStart(15, '0')}`
+    : date
+      ? `${date} ${time ?? '00:00:00'}`
+      : `0000-00-00 ${String(Math.floor(mtimeMs)).padStart(15, '0')}`;
+  return { file, logType: logTypeFromFileName(name) ?? 'unknown', sortKey };
+}

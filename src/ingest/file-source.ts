@@ -1,0 +1,109 @@
+/**
+ * Reads one log file (plain or gzip, detected by magic bytes) or stdin into batches of typed
+ * records. Every failure — vanished file, I/O error, truncated or corrupt gzip — becomes a
+ * located reject; records read before the failure are kept.
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { ZeekRecord } from '../model/records.js';
+import { AutoParser, type ParserOptions } from './auto-parser.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lines.js';
+import { logTypeFromFileName } from './record-check.js';
+import type { RejectSink } from './rejects.js';
+
+export interface FileReadOptions extends ParserOptions {
+  readonly maxLineBytes?: number;
+  /** Read size; 1 MiB amortises decode and split work without holding much memory. */
+  readonly chunkBytes?: number;
+}
+
+export const STDIN = '-';
+
+async function isGzip(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(buf, 0, 2, 0);
+    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Yields record batches (one per read chunk) in file order. */
+export async function* readLogFile(
+  file: string,
+  sink: RejectSink,
+  options: FileReadOptions = {},
+): AsyncGenerator<ZeekRecord[]> {
+  const label = file === STDIN ? 'stdin' : file;
+  const parser = new AutoParser(label, sink, {
+    ...options,
+    path: options.path ?? (file === STDIN ? undefined : logTypeFromFileName(file)),
+  });
+  let out: ZeekRecord[] = [];
+  const splitter = new LineSplitter(
+    label,
+    sink,
+    (line, n) => parser.parse(line, n, out),
+    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+  );
+  let stream: Readable;
+  let gz = false;
+  try {
+    if (file === STDIN) {
+      stream = process.stdin;
+    } else {
+      gz = await isGzip(file);
+      stream = createReadStream(file, { highWaterMark: options.chunkBytes ?? 1 << 20 });
+    }
+  } catch (err) {
+    sink.reject({ reason: 'read-error', file: label, line: 0, message: describeIoError(err) });
+    return;
+  }
+  const input = gz ? stream.pipe(createGunzip({ chunkSize: options.chunkBytes ?? 1 << 20 })) : stream;
+  if (gz) stream.on('error', (err) => input.destroy(err));
+  try {
+    for await (const chunk of input) {
+      splitter.push(chunk as Buffer);
+      if (out.length > 0) {
+        yield out;
+        out = [];
+      }
+    }
+    splitter.end(true);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const zlibError =
+      gz && (code.startsWith('Z_') || /unexpected end|incorrect header|invalid/i.test(String(err)));
+    splitter.end(false);
+    sink.reject({
+      reason: zlibError ? 'truncated-gzip' : 'read-error',
+      file: label,
+      line: splitter.linesSeen,
+      message: zlibError
+        ? `gzip stream damaged after line ${splitter.linesSeen} (${(err as Error).message}); earlier lines kept`
+        : describeIoError(err),
+    });
+  } finally {
+    if (!stream.destroyed && file !== STDIN) stream.destroy();
+  }
+  if (out.length > 0) yield out;
+}
+
+export function describeIoError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'file vanished or does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e.message ?? String(err);
+  }
+}
