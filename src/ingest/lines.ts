@@ -23,7 +23,11 @@ export class LineSplitter {
     private readonly sink: RejectSink,
     private readonly onLine: LineHandler,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
-  ) {}
+    /** Lines already consumed before the first pushed byte (a live tail resuming mid-file). */
+    startLine = 0,
+  ) {
+    this.lineNo = startLine;
+  }
 
   /** Lines completed so far (the number of the last line handed on or rejected). */
   get linesSeen(): number {
