@@ -1,0 +1,218 @@
+/**
+ * The network model compiled for the hot path: "is this address ours, which subnet, a VPN pool,
+ * a declared scanner?" and "is this time inside business hours?".
+ *
+ * IPv4 addresses are parsed by hand into a uint32 (no allocation, no regex) and matched against
+ * prefix tables: one Map per prefix length present (network → entry), so a lookup costs one Map
+ * probe per distinct prefix length — a handful. IPv6 goes through ipaddr.js (the maintained,
+ * dependency-free IP library) and a bounded per-address cache.
+ *
+ * ipaddr.js: parses and matches IPv4/IPv6 CIDRs correctly (IPv4-mapped IPv6, zero compression),
+ * used for config validation and IPv6.
+ */
+import ipaddr from 'ipaddr.js';
+import type { NetworkConfig } from './schema.js';
+
+/** What the model says about one address. Instances are shared: never mutate. */
+export interface AddrClass {
+  readonly internal: boolean;
+  /** The most specific named subnet containing the address. */
+  readonly subnet: string | undefined;
+  readonly vpn: boolean;
+  readonly scanner: boolean;
+}
+
+export const EXTERNAL: AddrClass = Object.freeze({
+  internal: false,
+  subnet: undefined,
+  vpn: false,
+  scanner: false,
+});
+
+/** Dotted-quad → uint32, or -1 when the string is not a plain IPv4 address. */
+export function parseIPv4(s: string): number {
+  const n = s.length;
+  if (n < 7 || n > 15) return -1;
+  let acc = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0) return -1;
+      acc = acc * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return acc * 256 + part;
+}
+
+interface V4Table {
+  readonly prefix: number;
+  readonly mask: number;
+  readonly map: Map<number, number>;
+}
+
+/** A set of IPv4+IPv6 ranges, each tagged with a value; the most specific range wins. */
+export class RangeTable<T> {
+  private readonly v4: V4Table[] = [];
+  private readonly v6: { range: [ipaddr.IPv6, number]; value: T }[] = [];
+  private readonly values: T[] = [];
+
+  add(cidrOrIp: string, value: T): void {
+    const [addr, prefix] = cidrOrIp.includes('/')
+      ? ipaddr.parseCIDR(cidrOrIp)
+      : ([ipaddr.parse(cidrOrIp), cidrOrIp.includes(':') ? 128 : 32] as [ipaddr.IPv4 | ipaddr.IPv6, number]);
+    const id = this.values.push(value) - 1;
+    if (addr.kind() === 'ipv4') {
+      const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+      const bytes = (addr as ipaddr.IPv4).octets;
+      const net =
+        ((((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0) & mask) >>> 0;
+      let t = this.v4.find((x) => x.prefix === prefix);
+      if (!t) {
+        t = { prefix, mask, map: new Map() };
+        this.v4.push(t);
+        this.v4.sort((a, b) => b.prefix - a.prefix); // most specific first
+      }
+      if (!t.map.has(net)) t.map.set(net, id);
+    } else {
+      this.v6.push({ range: [addr as ipaddr.IPv6, prefix], value });
+      this.v6.sort((a, b) => b.range[1] - a.range[1]);
+    }
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** The value of the most specific range holding the IPv4 uint32. */
+  getV4(n: number): T | undefined {
+    for (const t of this.v4) {
+      const id = t.map.get((n & t.mask) >>> 0);
+      if (id !== undefined) return this.values[id];
+    }
+    return undefined;
+  }
+
+  /** The value of the most specific range holding the address (v4, v6, v4-mapped v6). */
+  get(ip: string): T | undefined {
+    const n = parseIPv4(ip);
+    if (n >= 0) return this.getV4(n);
+    if (!ipaddr.isValid(ip)) return undefined;
+    let addr = ipaddr.parse(ip);
+    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+      addr = (addr as ipaddr.IPv6).toIPv4Address();
+    if (addr.kind() === 'ipv4') return this.getV4(parseIPv4(addr.toString()));
+    for (const e of this.v6) if ((addr as ipaddr.IPv6).match(e.range)) return e.value;
+    return undefined;
+  }
+}
+
+const DAY_INDEX: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+export class NetworkModel {
+  private readonly internal = new RangeTable<true>();
+  private readonly subnets = new RangeTable<string>();
+  private readonly vpn = new RangeTable<true>();
+  private readonly scanners = new RangeTable<true>();
+  /** Shared AddrClass instances, one per (subnet, vpn, scanner) combination. */
+  private readonly interned = new Map<string, AddrClass>();
+  /** Per-address answers; cleared when full (addresses repeat heavily in Zeek logs). */
+  private readonly cache = new Map<string, AddrClass>();
+  private readonly cacheMax: number;
+  private readonly hourFmt: Intl.DateTimeFormat;
+  private readonly businessDays: ReadonlySet<number>;
+  /** Business-hours answer per UTC hour bucket (epoch hour) — time zones shift by whole quarter hours at most. */
+  private readonly hourCache = new Map<number, boolean>();
+
+  constructor(
+    readonly config: NetworkConfig,
+    cacheEntries = 262_144,
+  ) {
+    for (const r of config.internalRanges) this.internal.add(r, true);
+    for (const [name, ranges] of Object.entries(config.subnets))
+      for (const r of ranges) this.subnets.add(r, name);
+    for (const r of config.vpnPools) {
+      this.vpn.add(r, true);
+      this.internal.add(r, true); // a VPN pool is internal by definition
+    }
+    for (const r of config.scanners) this.scanners.add(r, true);
+    this.cacheMax = cacheEntries;
+    this.hourFmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: config.businessHours.timeZone,
+      hourCycle: 'h23',
+      hour: 'numeric',
+      minute: 'numeric',
+      weekday: 'short',
+    });
+    this.businessDays = new Set(config.businessHours.days);
+  }
+
+  private intern(internal: boolean, subnet: string | undefined, vpn: boolean, scanner: boolean): AddrClass {
+    if (!internal && subnet === undefined && !vpn && !scanner) return EXTERNAL;
+    const key = `${internal ? 1 : 0}${vpn ? 1 : 0}${scanner ? 1 : 0}${subnet ?? ''}`;
+    let c = this.interned.get(key);
+    if (!c) {
+      c = Object.freeze({ internal, subnet, vpn, scanner });
+      this.interned.set(key, c);
+    }
+    return c;
+  }
+
+  /** Classifies an address (cached; the answer object is shared). */
+  classify(ip: string): AddrClass {
+    let c = this.cache.get(ip);
+    if (c !== undefined) return c;
+    const n = parseIPv4(ip);
+    if (n >= 0) {
+      c = this.intern(
+        this.internal.getV4(n) === true,
+        this.subnets.getV4(n),
+        this.vpn.getV4(n) === true,
+        this.scanners.getV4(n) === true,
+      );
+    } else {
+      c = this.intern(
+        this.internal.get(ip) === true,
+        this.subnets.get(ip),
+        this.vpn.get(ip) === true,
+        this.scanners.get(ip) === true,
+      );
+    }
+    if (this.cache.size >= this.cacheMax) this.cache.clear();
+    this.cache.set(ip, c);
+    return c;
+  }
+
+  isInternal(ip: string): boolean {
+    return this.classify(ip).internal;
+  }
+
+  /** Whether epoch-seconds `ts` falls inside the configured business hours (site local time). */
+  isBusinessHours(ts: number): boolean {
+    // Cache per quarter hour: every real time zone offset is a multiple of 15 minutes.
+    const bucket = Math.floor(ts / 900);
+    let v = this.hourCache.get(bucket);
+    if (v !== undefined) return v;
+    const parts = this.hourFmt.formatToParts(new Date(bucket * 900_000));
+    let hour = 0;
+    let day = 0;
+    for (const p of parts) {
+      if (p.type === 'hour') hour = Number(p.value);
+      else if (p.type === 'weekday') day = DAY_INDEX[p.value] ?? 0;
+    }
+    const b = this.config.businessHours;
+    v = this.businessDays.has(day) && hour >= b.startHour && hour < b.endHour;
+    if (this.hourCache.size > 100_000) this.hourCache.clear();
+    this.hourCache.set(bucket, v);
+    return v;
+  }
+}
