@@ -1,20 +1,25 @@
-/** `vigil analyze <paths…>`: read, merge and account for every record; print the summary. */
-import { IngestRun, type IngestSummary } from '../ingest/run.js';
-import { formatSummaryTable } from './format.js';
+/**
+ * `vigil analyze <paths…>`: the whole pipeline over Zeek logs — read, merge, detect, score —
+ * then the report: a table (hosts by priority, then detections), the versioned JSON document
+ * (`--format json`, schema in docs/schema/), or NDJSON streaming detections as they fire.
+ */
+import type { EngineConfig } from '../detect/engine.js';
+import { runAnalysis } from '../pipeline/analysis.js';
+import type { AnalysisReport } from '../pipeline/report-schema.js';
+import { formatReportTable } from './format.js';
 import { Progress } from './progress.js';
 
+export type OutputFormat = 'table' | 'json' | 'ndjson';
+
 export interface AnalyzeOptions {
-  readonly format: 'table' | 'json';
+  readonly format: OutputFormat;
   readonly quiet: boolean;
   readonly quarantine?: string;
   readonly logType?: string;
   readonly fields?: string[];
   readonly reorderWindow: number;
   readonly maxLineBytes: number;
-}
-
-export interface AnalyzeResult {
-  readonly summary: IngestSummary;
+  readonly engine?: EngineConfig;
 }
 
 /** Runs the analysis; returns the process exit code (0 clean, 1 something was rejected). */
@@ -23,12 +28,14 @@ export async function analyze(paths: readonly string[], opts: AnalyzeOptions): P
   let records = 0;
   let filesDone = 0;
   let filesTotal = 0;
-  const run = new IngestRun(paths, {
+  const ndjson = opts.format === 'ndjson';
+  const report: AnalysisReport = await runAnalysis(paths, {
     quarantineDir: opts.quarantine,
     path: opts.logType,
     fields: opts.fields,
     reorderWindowSeconds: opts.reorderWindow,
     maxLineBytes: opts.maxLineBytes,
+    engine: opts.engine,
     onMessage: opts.quiet
       ? undefined
       : (text) => {
@@ -40,18 +47,25 @@ export async function analyze(paths: readonly string[], opts: AnalyzeOptions): P
       filesTotal = total;
       progress.update(records, filesDone, filesTotal);
     },
+    onBatch: (batch) => {
+      records += batch.length;
+      progress.update(records, filesDone, filesTotal);
+    },
+    onDetection: ndjson
+      ? (d, change, now) => {
+          const { id, type, category, attack, host, src, threat, certainty, summary } = d;
+          process.stdout.write(
+            `${JSON.stringify({ event: `detection-${change}`, at: now, id, type, category, attack, host, src, threat, certainty, summary, evidenceCount: d.evidenceCount })}\n`,
+          );
+        }
+      : undefined,
   });
-  for await (const batch of run.batches()) {
-    records += batch.length;
-    progress.update(records, filesDone, filesTotal);
-  }
   progress.done();
-  const summary = run.summary();
-  const result: AnalyzeResult = { summary };
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`${formatSummaryTable(summary)}\n`);
-  if (summary.rejectedTotal > 0 && opts.quarantine && !opts.quiet) {
+  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (ndjson) process.stdout.write(`${JSON.stringify({ event: 'summary', ...report.summary })}\n`);
+  else process.stdout.write(`${formatReportTable(report)}\n`);
+  if (report.summary.rejectedTotal > 0 && opts.quarantine && !opts.quiet) {
     process.stderr.write(`vigil: rejected lines kept in ${opts.quarantine}/rejects.jsonl\n`);
   }
-  return summary.rejectedTotal > 0 ? 1 : 0;
+  return report.summary.rejectedTotal > 0 ? 1 : 0;
 }

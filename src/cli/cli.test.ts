@@ -60,3 +60,35 @@ test('stdin with --log-type is read; a rejected line makes exit code 1', () => {
   assert.deepEqual(doc.summary.rejected, { 'malformed-json': 1 });
   assert.match(res.stderr, /stdin:2/);
 });
+
+test('analyze reports a sweep as a detection on its host, in the versioned JSON contract', async () => {
+  const { reportSchema } = await import('../pipeline/report-schema.js');
+  const { conn } = await import('../test-support/records.js');
+  const { schemaFor } = await import('../model/schemas.js');
+  const { tsvHeader, tsvLine } = await import('../model/zeek-writer.js');
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  const fields = schemaFor('conn')!.fields;
+  const lines = [];
+  for (let i = 0; i < 40; i++)
+    lines.push(
+      tsvLine(conn({ ts: 1_623_488_460 + i, src: '10.5.200.7', dst: `10.5.0.${i + 1}`, port: 445 }), fields),
+    );
+  writeFileSync(join(dir, 'conn.log'), `${tsvHeader('conn', fields, 1_623_488_460)}\n${lines.join('\n')}\n`);
+  const res = vigil(['analyze', dir, '--format', 'json', '--quiet']);
+  assert.equal(res.status, 0, res.stderr);
+  const report = reportSchema.parse(JSON.parse(res.stdout));
+  assert.equal(report.detections.length, 1);
+  assert.equal(report.detections[0]!.type, 'port-sweep');
+  assert.equal(report.hosts[0]!.key, '10.5.200.7');
+  assert.deepEqual(report.hosts[0]!.detections, [report.detections[0]!.id]);
+  const table = vigil(['analyze', dir, '--quiet']);
+  assert.match(table.stdout, /port-sweep/);
+  const nd = vigil(['analyze', dir, '--quiet', '--format', 'ndjson']);
+  const events = nd.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string });
+  assert.equal(events[0]!.event, 'detection-new');
+  assert.equal(events.at(-1)!.event, 'summary');
+});

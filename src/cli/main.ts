@@ -39,10 +39,15 @@ export function buildProgram(): Command {
 
   program
     .command('analyze')
-    .description('read Zeek logs, merge them by event time and print a summary')
+    .description('read Zeek logs, detect attacker behaviour, score hosts, print the report')
     .argument('<paths...>', 'log files, .gz files, Zeek log directories, or - for stdin')
     .addOption(
-      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
+      new Option(
+        '-f, --format <format>',
+        'table, json (versioned report) or ndjson (detections as they fire)',
+      )
+        .choices(['table', 'json', 'ndjson'])
+        .default('table'),
     )
     .option('-q, --quiet', 'no progress bar and no per-line reject messages', false)
     .option('--quarantine <dir>', 'where rejected lines are kept', 'vigil-quarantine')

@@ -1,0 +1,110 @@
+/**
+ * Event-time windows for detector state: distinct values per key, expiring by event time,
+ * bounded per key and in keys overall. Eviction is least-recently-updated first.
+ */
+
+/** Distinct values with the event time each was last seen; Map order = update order. */
+export class TimedSet {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly maxValues: number) {}
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /** Adds or refreshes a value; returns true when the value is new in the window. */
+  add(value: string, ts: number): boolean {
+    const had = this.seen.delete(value);
+    this.seen.set(value, ts);
+    if (this.seen.size > this.maxValues) {
+      const oldest = this.seen.keys().next().value as string;
+      this.seen.delete(oldest);
+    }
+    return !had;
+  }
+
+  has(value: string): boolean {
+    return this.seen.has(value);
+  }
+
+  /** Drops values last seen before `cutoff` (event time). */
+  expire(cutoff: number): void {
+    for (const [v, ts] of this.seen) {
+      if (ts >= cutoff) break;
+      this.seen.delete(v);
+    }
+  }
+
+  values(): IterableIterator<string> {
+    return this.seen.keys();
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.seen.entries();
+  }
+}
+
+/** Per-key state with a bound on the number of keys (LRU) and event-time expiry. */
+export class KeyedState<S> {
+  private readonly states = new Map<string, { state: S; lastTs: number }>();
+
+  constructor(
+    private readonly maxKeys: number,
+    private readonly create: () => S,
+  ) {}
+
+  get size(): number {
+    return this.states.size;
+  }
+
+  get(key: string, ts: number): S {
+    let entry = this.states.get(key);
+    if (entry) {
+      this.states.delete(key);
+      entry.lastTs = ts;
+    } else {
+      entry = { state: this.create(), lastTs: ts };
+      if (this.states.size >= this.maxKeys) {
+        const oldest = this.states.keys().next().value as string;
+        this.states.delete(oldest);
+      }
+    }
+    this.states.set(key, entry);
+    return entry.state;
+  }
+
+  peek(key: string): S | undefined {
+    return this.states.get(key)?.state;
+  }
+
+  /** Drops keys idle since before `cutoff`; returns how many were dropped. */
+  expire(cutoff: number): number {
+    let n = 0;
+    for (const [k, e] of this.states) {
+      if (e.lastTs >= cutoff) break;
+      this.states.delete(k);
+      n++;
+    }
+    return n;
+  }
+
+  entries(): IterableIterator<[string, { state: S; lastTs: number }]> {
+    return this.states.entries();
+  }
+}
+
+/** Bounded list of evidence samples plus the true count. */
+export class Sample<T> {
+  readonly items: T[] = [];
+  count = 0;
+
+  constructor(private readonly cap: number) {}
+
+  add(item: T): void {
+    this.count++;
+    if (this.items.length < this.cap) this.items.push(item);
+  }
+}
+
+export const clamp99 = (x: number): number => Math.max(0, Math.min(99, Math.round(x)));

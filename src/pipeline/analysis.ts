@@ -1,0 +1,127 @@
+/**
+ * One analysis run, the pipeline end to end: ingest (merged event-time stream) → identity
+ * (host view) → detection engine → host scores → report. Used by `vigil analyze`, the demo and
+ * the acceptance tests, so that all of them run exactly the same code.
+ */
+import { DetectionEngine, type EngineConfig } from '../detect/engine.js';
+import { IpHostView } from '../detect/ip-host-view.js';
+import { DETECTORS } from '../detect/registry.js';
+import type { DetectionChange } from '../detect/store.js';
+import type { Detection, DetectorFactory, HostView } from '../detect/types.js';
+import { type IngestOptions, IngestRun } from '../ingest/run.js';
+import type { ZeekRecord } from '../model/records.js';
+import { HostScores, type PriorityListener } from '../score/host-scores.js';
+import { DEFAULT_SCORE_CONFIG, type ScoreConfig } from '../score/scoring.js';
+import {
+  type AnalysisReport,
+  REPORT_VERSION,
+  type ReportDetection,
+  type ReportHost,
+} from './report-schema.js';
+
+/** What the report needs to say about a host beyond its key. */
+export interface HostDirectory extends HostView {
+  /** Observes every record before detectors see it (identity learning). */
+  observe?(rec: ZeekRecord): void;
+  describe?(host: string): { ips: string[]; names: string[]; roles: string[] };
+}
+
+export interface AnalysisOptions extends IngestOptions {
+  readonly engine?: EngineConfig;
+  readonly score?: ScoreConfig;
+  readonly hosts?: HostDirectory;
+  readonly detectors?: readonly DetectorFactory[];
+  /** Each new or grown detection, as it happens (event time `now`). */
+  readonly onDetection?: (d: Detection, change: DetectionChange, now: number) => void;
+  readonly onPriorityChange?: PriorityListener;
+  /** Each merged batch, after detection (progress, storage). */
+  readonly onBatch?: (batch: readonly ZeekRecord[]) => void;
+}
+
+/** Event-time seconds between decay passes over all scored hosts. */
+const DECAY_PASS_SECONDS = 900;
+
+export async function runAnalysis(
+  inputs: readonly string[],
+  opts: AnalysisOptions = {},
+): Promise<AnalysisReport> {
+  const hosts: HostDirectory = opts.hosts ?? new IpHostView();
+  const engine = new DetectionEngine(opts.detectors ?? DETECTORS, hosts, opts.engine);
+  const scores = new HostScores(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
+  if (opts.onPriorityChange) scores.onPriorityChange(opts.onPriorityChange);
+  engine.onDetection((d, change, now) => {
+    scores.observe(d, now);
+    opts.onDetection?.(d, change, now);
+  });
+  const run = new IngestRun(inputs, opts);
+  let nextDecay = Number.NEGATIVE_INFINITY;
+  const observe = hosts.observe?.bind(hosts);
+  for await (const batch of run.batches()) {
+    if (observe) for (let i = 0; i < batch.length; i++) observe(batch[i]!);
+    engine.process(batch);
+    const now = engine.eventTime;
+    if (now >= nextDecay) {
+      scores.decayAll(now);
+      nextDecay = now + DECAY_PASS_SECONDS;
+    }
+    opts.onBatch?.(batch);
+  }
+  engine.finish();
+  const summary = run.summary();
+  if (summary.lastTs !== null) scores.decayAll(summary.lastTs);
+  return buildReport(engine, scores, hosts, { ...summary, rejected: { ...summary.rejected } });
+}
+
+function buildReport(
+  engine: DetectionEngine,
+  scores: HostScores,
+  hosts: HostDirectory,
+  summary: AnalysisReport['summary'],
+): AnalysisReport {
+  const detections: ReportDetection[] = engine.store.detections.map((d) => ({
+    id: d.id,
+    type: d.type,
+    category: d.category,
+    attack: [...d.attack],
+    host: d.host,
+    src: d.src,
+    targets: d.targets,
+    targetCount: d.targetCount,
+    threat: d.threat,
+    certainty: d.certainty,
+    drivers: d.drivers,
+    firstTs: d.firstTs,
+    lastTs: d.lastTs,
+    detectedAt: d.detectedAt,
+    summary: d.summary,
+    evidence: d.evidence,
+    evidenceCount: d.evidenceCount,
+    campaign: engine.campaigns.campaignOf(d.host) ?? null,
+  }));
+  const hostRows: ReportHost[] = scores.ranked().map((st) => {
+    const desc = hosts.describe?.(st.host) ?? { ips: [st.host], names: [], roles: [...hosts.roles(st.host)] };
+    return {
+      key: st.host,
+      ips: desc.ips,
+      names: desc.names,
+      roles: desc.roles,
+      highValue: hosts.isHighValue(st.host),
+      priority: st.score.priority,
+      threat: st.score.threat,
+      certainty: st.score.certainty,
+      firstCriticalTs: st.firstCriticalTs,
+      campaign: engine.campaigns.campaignOf(st.host) ?? null,
+      detections: st.detections.map((d) => d.id),
+      contributions: [...st.score.contributions],
+      history: st.history,
+    };
+  });
+  return {
+    version: REPORT_VERSION,
+    summary: { ...summary, triaged: Object.fromEntries(engine.triaged) },
+    hosts: hostRows,
+    detections,
+    campaigns: engine.campaigns.edges,
+    responses: [],
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Keeps every host's score current as detections arrive, with its history as a time series and
+ * the event time it first became Critical.
+ */
+import type { Detection, HostView } from '../detect/types.js';
+import {
+  DEFAULT_SCORE_CONFIG,
+  type Priority,
+  type Score,
+  type ScoreConfig,
+  scoreDetections,
+} from './scoring.js';
+
+export interface ScorePoint {
+  readonly ts: number;
+  readonly threat: number;
+  readonly certainty: number;
+  readonly priority: Priority;
+}
+
+export interface HostScoreState {
+  readonly host: string;
+  score: Score;
+  readonly detections: Detection[];
+  readonly history: ScorePoint[];
+  firstCriticalTs: number | null;
+}
+
+export type PriorityListener = (host: string, from: Priority, to: Priority, ts: number, score: Score) => void;
+
+export class HostScores {
+  private readonly hosts = new Map<string, HostScoreState>();
+  private readonly listeners: PriorityListener[] = [];
+
+  constructor(
+    private readonly view: HostView,
+    private readonly cfg: ScoreConfig = DEFAULT_SCORE_CONFIG,
+    /** History points kept per host (oldest dropped). */
+    private readonly maxHistory = 10_000,
+  ) {}
+
+  onPriorityChange(l: PriorityListener): void {
+    this.listeners.push(l);
+  }
+
+  /** A detection is new or grew: rescore its host at event time `now`. */
+  observe(d: Detection, now: number): void {
+    let st = this.hosts.get(d.host);
+    if (!st) {
+      st = {
+        host: d.host,
+        score: scoreDetections([], now, false, this.cfg),
+        detections: [],
+        history: [],
+        firstCriticalTs: null,
+      };
+      this.hosts.set(d.host, st);
+    }
+    if (!st.detections.includes(d)) st.detections.push(d);
+    this.rescore(st, now);
+  }
+
+  /** Re-applies decay for every host at `now` (call as event time moves on). */
+  decayAll(now: number): void {
+    for (const st of this.hosts.values()) this.rescore(st, now);
+  }
+
+  private rescore(st: HostScoreState, now: number): void {
+    const before = st.score;
+    const score = scoreDetections(st.detections, now, this.view.isHighValue(st.host), this.cfg);
+    st.score = score;
+    const last = st.history[st.history.length - 1];
+    if (!last || last.threat !== score.threat || last.certainty !== score.certainty) {
+      st.history.push({
+        ts: now,
+        threat: score.threat,
+        certainty: score.certainty,
+        priority: score.priority,
+      });
+      if (st.history.length > this.maxHistory) st.history.shift();
+    }
+    if (score.priority === 'Critical' && st.firstCriticalTs === null) st.firstCriticalTs = now;
+    if (score.priority !== before.priority)
+      for (const l of this.listeners) l(st.host, before.priority, score.priority, now, score);
+  }
+
+  get(host: string): HostScoreState | undefined {
+    return this.hosts.get(host);
+  }
+
+  /** Hosts by priority, then threat, then certainty. */
+  ranked(): HostScoreState[] {
+    const rank = { Critical: 3, High: 2, Medium: 1, Low: 0 } as const;
+    return [...this.hosts.values()].sort(
+      (a, b) =>
+        rank[b.score.priority] - rank[a.score.priority] ||
+        b.score.threat - a.score.threat ||
+        b.score.certainty - a.score.certainty,
+    );
+  }
+}
