@@ -7,7 +7,7 @@
  * Values are normalised to the types of the log's schema; unknown fields are kept as they are.
  */
 import type { ZeekRecord } from '../model/records.js';
-import { type LogSchema, SIGNATURE_FIELDS, schemaFor } from '../model/schemas.js';
+import { isKnownLogType, type LogSchema, SIGNATURE_FIELDS, schemaFor } from '../model/schemas.js';
 import type { ZeekScalar, ZeekType, ZeekValue } from '../model/zeek-types.js';
 import { looksBinary, missingRequired } from './record-check.js';
 import type { RejectSink } from './rejects.js';
@@ -47,11 +47,15 @@ function pathInfo(path: string): PathInfo {
 }
 
 export class JsonParser {
+  private readonly givenIsKnown: boolean;
+
   constructor(
     private readonly file: string,
     private readonly sink: RejectSink,
     private readonly options: JsonParserOptions = {},
-  ) {}
+  ) {
+    this.givenIsKnown = options.path !== undefined && isKnownLogType(options.path);
+  }
 
   parse(line: string, lineNo: number, out: ZeekRecord[]): void {
     if (line.length === 0) return;
@@ -78,7 +82,7 @@ export class JsonParser {
       return;
     }
     const src = obj as Record<string, unknown>;
-    const path = typeof src._path === 'string' ? src._path : (this.options.path ?? inferPath(src));
+    const path = typeof src._path === 'string' ? src._path : this.pathWithoutPathKey(src);
     const info = pathInfo(path);
     const rec: Record<string, ZeekValue | undefined> = { _path: path, ts: undefined };
     const bad = this.copyFields(src, '', info, rec);
@@ -107,7 +111,10 @@ export class JsonParser {
   ): string | undefined {
     for (const key in src) {
       const v = src[key];
-      if (v === null || v === undefined || (prefix === '' && key === '_path')) continue;
+      // `_path` is the record's log type; `_write_ts` (json-streaming) is when the writer wrote
+      // the line, writer metadata rather than a field of the record: neither is copied.
+      if (v === null || v === undefined || (prefix === '' && (key === '_path' || key === '_write_ts')))
+        continue;
       let name = prefix === '' ? key : `${prefix}.${key}`;
       if (typeof v === 'object' && !Array.isArray(v)) {
         const bad = this.copyFields(v as Record<string, unknown>, name, info, rec);
@@ -123,6 +130,18 @@ export class JsonParser {
       rec[name] = value;
     }
     return undefined;
+  }
+
+  /**
+   * Log type of a line without `_path`: the one given (user or file name) when it is a type
+   * Vigil knows; else the type the record's fields identify; else the name given, as is.
+   * A file named `zeek.json` or `eve-zeek.log` holding conn records thus reads as conn.
+   */
+  private pathWithoutPathKey(src: Record<string, unknown>): string {
+    const given = this.options.path;
+    if (given !== undefined && this.givenIsKnown) return given;
+    const inferred = inferPath(src);
+    return inferred === 'unknown' ? (given ?? inferred) : inferred;
   }
 
   private reject(

@@ -99,25 +99,29 @@ export class LineSplitter {
 
   private emitBlock(block: Buffer): void {
     if (isAscii(block)) {
-      this.emitText(block.toString('latin1'));
+      this.emitText(block.toString('latin1'), true);
     } else if (isUtf8(block)) {
-      this.emitText(block.toString('utf8'));
+      this.emitText(block.toString('utf8'), false);
     } else {
       this.emitBytewise(block);
     }
   }
 
-  private emitText(text: string): void {
+  /** `ascii`: one char per byte. Otherwise a UTF-16 length understates the bytes up to 3×. */
+  private emitText(text: string, ascii: boolean): void {
     let start = 0;
     const onLine = this.onLine;
+    const max = this.maxLineBytes;
+    const sure = ascii ? max : Math.floor(max / 3);
     for (;;) {
       const nl = text.indexOf('\n', start);
       const end = nl < 0 ? text.length : nl;
       // Zeek never writes CR; files that passed through Windows tools may carry one.
       const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
       this.lineNo++;
-      if (line.length > this.maxLineBytes) this.rejectLong(Buffer.from(line, 'utf8'));
-      else onLine(line, this.lineNo);
+      if (line.length > sure && (ascii || Buffer.byteLength(line, 'utf8') > max)) {
+        this.rejectLong(Buffer.from(line, 'utf8'));
+      } else onLine(line, this.lineNo);
       if (nl < 0) return;
       start = nl + 1;
     }
@@ -131,7 +135,7 @@ export class LineSplitter {
       const end = nl < 0 ? block.length : nl;
       const bytes = block.subarray(start, end);
       if (isUtf8(bytes)) {
-        this.emitText(bytes.toString('utf8'));
+        this.emitText(bytes.toString('utf8'), false);
       } else {
         this.lineNo++;
         this.sink.reject(

@@ -63,6 +63,12 @@ export class RejectSink {
 
   /** Records one reject. `raw` is the exact line (bytes or text) when there is one. */
   reject(event: RejectEvent, raw?: Buffer | string): void {
+    this.report(event);
+    this.quarantine(event, raw);
+  }
+
+  /** Counts one reject and prints its message, rate-limited per (file, reason). */
+  private report(event: RejectEvent): void {
     this.counts.set(event.reason, (this.counts.get(event.reason) ?? 0) + 1);
     const key = `${event.file}\u0000${event.reason}`;
     const n = (this.printed.get(key) ?? 0) + 1;
@@ -75,7 +81,6 @@ export class RejectSink {
         `rejected ${event.file}: further ${event.reason} rejects in this file are counted and quarantined, not printed`,
       );
     }
-    this.quarantine(event, raw);
   }
 
   /** Starts a quarantined raw record that arrives in pieces (an oversized line). */
@@ -88,13 +93,14 @@ export class RejectSink {
 
   /** Offset in `rejects.raw` where the next raw bytes go; pairs with quarantineChunk. */
   get rawPosition(): number {
+    // Opening sets the offset to the file's current size (a quarantine reused across runs).
+    this.openRaw();
     return this.rawOffset;
   }
 
   /** Index entry for raw bytes already written with quarantineChunk. */
   rejectStreamed(event: RejectEvent, rawStart: number): void {
-    this.counts.set(event.reason, (this.counts.get(event.reason) ?? 0) + 1);
-    this.options.onMessage?.(`rejected ${event.file}:${event.line}: ${event.message} [${event.reason}]`);
+    this.report(event);
     const fd = this.openIndex();
     if (fd === undefined) return;
     const raw = this.openRaw();

@@ -6,7 +6,7 @@
  */
 import type { ZeekRecord } from '../model/records.js';
 import { schemaFor } from '../model/schemas.js';
-import { parseZeekType, type ZeekScalar, type ZeekType } from '../model/zeek-types.js';
+import { isNumericScalar, parseZeekType, type ZeekScalar, type ZeekType } from '../model/zeek-types.js';
 import { looksBinary, missingRequired } from './record-check.js';
 import type { RejectSink } from './rejects.js';
 import { BAD, parseTime, type ScalarConverter, tsvConverter, unescapeZeek } from './values.js';
@@ -15,6 +15,10 @@ interface Column {
   readonly name: string;
   readonly type: ZeekType;
   readonly convert: ScalarConverter;
+  /** string-like scalar: `(empty)` reads as "". Numbers and bools have no empty form. */
+  readonly textual: boolean;
+  /** A zeek-cut column with no name (a field the log lacks): its values are not kept. */
+  readonly skip: boolean;
 }
 
 export interface TsvParserOptions {
@@ -94,8 +98,13 @@ export class TsvParser {
       const text = parts[i]!;
       if (text === unset) continue;
       const col = cols[i]!;
+      if (col.skip) continue;
       if (!col.type.container) {
         if (text === empty) {
+          if (!col.textual) {
+            this.badValue(line, lineNo, col, text);
+            return;
+          }
           rec[col.name] = '';
           continue;
         }
@@ -215,7 +224,13 @@ export class TsvParser {
       const type = parseZeekType(
         types?.[i] ?? schema?.byName.get(name)?.name ?? (name === 'ts' ? 'time' : 'string'),
       );
-      return { name, type, convert: tsvConverter(type.scalar) };
+      return {
+        name,
+        type,
+        convert: tsvConverter(type.scalar),
+        textual: !isNumericScalar(type.scalar) && type.scalar !== 'bool',
+        skip: name === '',
+      };
     });
   }
 
@@ -227,8 +242,9 @@ export class TsvParser {
   private adoptHeaderless(line: string, _lineNo: number): Column[] | null | undefined {
     const parts = line.split(this.separator);
     const schema = schemaFor(this.path);
+    // zeek-cut prints an empty name (and empty values) for a field the log does not have.
     if (
-      parts.every((p) => FIELD_NAME.test(p)) &&
+      parts.every((p) => p === '' || FIELD_NAME.test(p)) &&
       parts.some((p) => p === 'ts' || p === 'uid' || schema?.byName.has(p))
     ) {
       this.setFields(parts, undefined);

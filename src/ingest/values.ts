@@ -10,18 +10,30 @@ export const BAD: unique symbol = Symbol('bad-value');
 export type Converted = ZeekScalar | typeof BAD;
 export type ScalarConverter = (text: string) => Converted;
 
-/** Decodes Zeek's `\xNN` escapes (and `\\`). Bytes that form UTF-8 are decoded as UTF-8. */
+/**
+ * Decodes Zeek's `\xNN` escapes (and `\\`). Decoded bytes that form UTF-8 (older Zeek escaped
+ * all non-ASCII) become text; a byte that is not part of valid UTF-8 stays as the four
+ * characters `\xNN`, as Zeek's own JSON writer shows it, so that no byte is lost and the TSV
+ * and JSON forms of one log read to the same string.
+ */
 export function unescapeZeek(s: string): string {
   if (s.indexOf('\\') === -1) return s;
   const bytes: number[] = [];
+  let escapedHigh = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x5c) {
       const next = s.charCodeAt(i + 1);
-      if (next === 0x78 /* x */ && HEX2.test(s.slice(i + 2, i + 4))) {
-        bytes.push(Number.parseInt(s.slice(i + 2, i + 4), 16));
-        i += 3;
-        continue;
+      if (next === 0x78 /* x */) {
+        const hi = hexValue(s.charCodeAt(i + 2));
+        const lo = hexValue(s.charCodeAt(i + 3));
+        if (hi >= 0 && lo >= 0) {
+          const b = (hi << 4) | lo;
+          if (b >= 0x80) escapedHigh = true;
+          bytes.push(b);
+          i += 3;
+          continue;
+        }
       }
       if (next === 0x5c) {
         bytes.push(0x5c);
@@ -39,22 +51,100 @@ export function unescapeZeek(s: string): string {
     }
   }
   const buf = Buffer.from(bytes);
-  // Escaped bytes that are valid UTF-8 (older Zeek escaped all non-ASCII) decode as text;
-  // anything else keeps one char per byte so that no byte is lost.
-  return isUtf8(buf) ? buf.toString('utf8') : buf.toString('latin1');
+  if (!escapedHigh || isUtf8(buf)) return buf.toString('utf8');
+  return decodeKeepingInvalidBytes(buf);
 }
 
-const HEX2 = /^[0-9a-fA-F]{2}$/;
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
 
-const toNumber: ScalarConverter = (t) => {
-  const n = +t;
-  return t.length === 0 || Number.isNaN(n) ? BAD : n;
-};
+/** Length of the valid UTF-8 sequence starting at `i`, or 0 when the byte there starts none. */
+function utf8SequenceLength(buf: Buffer, i: number): number {
+  const b = buf[i]!;
+  let n: number;
+  if (b < 0x80) return 1;
+  if (b >= 0xc2 && b <= 0xdf) n = 2;
+  else if (b >= 0xe0 && b <= 0xef) n = 3;
+  else if (b >= 0xf0 && b <= 0xf4) n = 4;
+  else return 0;
+  if (i + n > buf.length) return 0;
+  return isUtf8(buf.subarray(i, i + n)) ? n : 0;
+}
 
-const toInteger: ScalarConverter = (t) => {
-  const n = +t;
-  return t.length === 0 || !Number.isInteger(n) ? BAD : n;
-};
+/** Valid UTF-8 runs decode as text; every other byte becomes the text `\xNN`. */
+function decodeKeepingInvalidBytes(buf: Buffer): string {
+  let out = '';
+  let runStart = 0;
+  let i = 0;
+  while (i < buf.length) {
+    const n = utf8SequenceLength(buf, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out += buf.toString('utf8', runStart, i) + `\\x${buf[i]!.toString(16).padStart(2, '0')}`;
+    i += 1;
+    runStart = i;
+  }
+  return out + buf.toString('utf8', runStart, buf.length);
+}
+
+/** Zeek's count/int/port text: an optional sign and decimal digits, nothing else. */
+function isIntegerText(t: string): boolean {
+  const n = t.length;
+  let i = 0;
+  const c0 = t.charCodeAt(0);
+  if (c0 === 0x2d /* - */ || c0 === 0x2b /* + */) i = 1;
+  if (i >= n) return false;
+  for (; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * Zeek's time/interval/double text: decimal digits with an optional sign, point and exponent.
+ * Rejects what `+text` would quietly accept: blanks, hex (`0x1f`), `Infinity`, whitespace.
+ */
+function isDecimalText(t: string): boolean {
+  const n = t.length;
+  let i = 0;
+  let c = t.charCodeAt(0);
+  if (c === 0x2d || c === 0x2b) c = t.charCodeAt(++i);
+  let digits = 0;
+  while (c >= 0x30 && c <= 0x39) {
+    digits++;
+    c = t.charCodeAt(++i);
+  }
+  if (c === 0x2e /* . */) {
+    c = t.charCodeAt(++i);
+    while (c >= 0x30 && c <= 0x39) {
+      digits++;
+      c = t.charCodeAt(++i);
+    }
+  }
+  if (digits === 0) return false;
+  if (c === 0x65 || c === 0x45 /* e E */) {
+    c = t.charCodeAt(++i);
+    if (c === 0x2d || c === 0x2b) c = t.charCodeAt(++i);
+    let exp = 0;
+    while (c >= 0x30 && c <= 0x39) {
+      exp++;
+      c = t.charCodeAt(++i);
+    }
+    if (exp === 0) return false;
+  }
+  return i === n;
+}
+
+const toNumber: ScalarConverter = (t) => (isDecimalText(t) ? +t : BAD);
+
+const toInteger: ScalarConverter = (t) => (isIntegerText(t) ? +t : BAD);
 
 const toBool: ScalarConverter = (t) => (t === 'T' ? true : t === 'F' ? false : BAD);
 
@@ -88,14 +178,16 @@ const ISO_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2
 export function parseTime(v: unknown): number | typeof BAD {
   if (typeof v === 'number') return Number.isFinite(v) ? v : BAD;
   if (typeof v !== 'string') return BAD;
-  const n = +v;
-  if (v.length > 0 && !Number.isNaN(n)) return n;
+  if (isDecimalText(v)) return +v;
   const m = ISO_TS.exec(v);
   if (!m) return BAD;
-  const whole = Date.parse(`${m[1]}${m[3] ?? 'Z'}`);
+  const zone = m[3] === undefined ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
+  const whole = Date.parse(`${m[1]}${zone}`);
   if (Number.isNaN(whole)) return BAD;
-  const frac = m[2] ? +m[2] : 0;
-  return whole / 1000 + frac;
+  const seconds = whole / 1000;
+  if (!m[2]) return seconds;
+  // Same decimal text as the epoch form, so both parse to the very same double.
+  return seconds >= 0 ? +`${seconds}${m[2]}` : seconds + +m[2];
 }
 
 /**

@@ -7,15 +7,23 @@ import type { ZeekRecord } from './records.js';
 import type { FieldSpec } from './schemas.js';
 import type { ZeekScalar, ZeekValue } from './zeek-types.js';
 
-/** Escapes a TSV string value as Zeek does: separators, backslash and non-printables as \xNN. */
-export function escapeTsv(s: string, setSeparator = ','): string {
+/**
+ * Escapes a TSV string value as Zeek does: the separator, backslash and non-printables as \xNN;
+ * the set separator only inside sets and vectors (`inContainer`); a value that would read as
+ * the unset (`-`) or empty (`(empty)`) marker is escaped whole.
+ */
+export function escapeTsv(s: string, setSeparator = ',', inContainer = false): string {
+  if (s === '-' || s === '(empty)') {
+    let out = '';
+    for (let i = 0; i < s.length; i++) out += `\\x${s.charCodeAt(i).toString(16).padStart(2, '0')}`;
+    return out;
+  }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what Zeek escapes
-  if (!/[\t\\\x00-\x1f\x7f,]/.test(s) && s !== '-' && s !== '(empty)') return s;
-  if (s === '-') return '\\x2d';
+  if (!/[\t\\\x00-\x1f\x7f]/.test(s) && !(inContainer && s.includes(setSeparator))) return s;
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    if (c < 0x20 || c === 0x7f || c === 0x5c || ch === '\t' || ch === setSeparator) {
+    if (c < 0x20 || c === 0x7f || c === 0x5c || (inContainer && ch === setSeparator)) {
       out += `\\x${c.toString(16).padStart(2, '0')}`;
     } else out += ch;
   }
@@ -26,19 +34,20 @@ function formatTime(t: number): string {
   return t.toFixed(6);
 }
 
-function scalarTsv(v: ZeekScalar, typeName: string): string {
+function scalarTsv(v: ZeekScalar, typeName: string, inContainer: boolean): string {
   if (typeof v === 'boolean') return v ? 'T' : 'F';
   if (typeof v === 'number') {
     return typeName.includes('time') || typeName.includes('interval') ? formatTime(v) : String(v);
   }
-  return escapeTsv(v);
+  return escapeTsv(v, ',', inContainer);
 }
 
 export function formatTsvValue(v: ZeekValue | undefined, typeName: string): string {
   if (v === undefined) return '-';
-  if (Array.isArray(v)) return v.length === 0 ? '(empty)' : v.map((x) => scalarTsv(x, typeName)).join(',');
+  if (Array.isArray(v))
+    return v.length === 0 ? '(empty)' : v.map((x) => scalarTsv(x, typeName, true)).join(',');
   if (v === '') return '(empty)';
-  return scalarTsv(v as ZeekScalar, typeName);
+  return scalarTsv(v as ZeekScalar, typeName, false);
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
