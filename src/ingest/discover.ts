@@ -15,6 +15,8 @@ export interface LogFile {
   /** Log type from the name; the file's own `#path`/`_path` wins when it has one. */
   readonly logType: string;
   readonly sortKey: string;
+  /** The sort key comes from an archive date in the path (else files are ordered by first ts). */
+  readonly dated: boolean;
 }
 
 /** Names that hold Zeek logs: `x.log`, `x.log.gz`, `x.HH:MM:SS-HH:MM:SS.log.gz`, `x.json[l]`, `x.log.cut`. */
@@ -27,7 +29,7 @@ export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): M
   const files: LogFile[] = [];
   for (const input of inputs) {
     if (input === STDIN) {
-      files.push({ file: STDIN, logType: 'stdin', sortKey: '' });
+      files.push({ file: STDIN, logType: 'stdin', sortKey: '', dated: true });
       continue;
     }
     let st: ReturnType<typeof statSync>;
@@ -88,5 +90,10 @@ function describe(file: string, mtimeMs: number): LogFile {
     : date
       ? `${date} ${time ?? '00:00:00'}`
       : `0000-00-00 ${String(Math.floor(mtimeMs)).padStart(15, '0')}`;
-  return { file, logType: logTypeFromFileName(name) ?? 'unknown', sortKey };
+  return {
+    file,
+    logType: logTypeFromFileName(name) ?? 'unknown',
+    sortKey,
+    dated: date !== undefined || current,
+  };
 }

@@ -6,6 +6,7 @@ import type { ZeekRecord } from '../model/records.js';
 import { discoverLogFiles, type LogFile } from './discover.js';
 import { type FileReadOptions, readLogFile } from './file-source.js';
 import { type MergeOptions, type MergeStats, mergeByTime } from './merge.js';
+import { orderByEventTime } from './peek.js';
 import { type RejectReason, RejectSink } from './rejects.js';
 
 export interface IngestOptions extends FileReadOptions, MergeOptions {
@@ -53,7 +54,7 @@ export class IngestRun {
     const sources: AsyncIterable<ZeekRecord[]>[] = [];
     for (const files of groups.values()) {
       this.fileCount += files.length;
-      sources.push(this.readGroup(files));
+      sources.push(this.readGroup(await orderByEventTime(files)));
     }
     try {
       for await (const batch of mergeByTime(sources, this.mergeStats, this.options)) {
