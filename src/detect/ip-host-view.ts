@@ -1,11 +1,12 @@
 /**
  * The simplest HostView: a host is its IP; internal = RFC 1918, CGNAT 100.64/10, loopback,
- * link-local, IPv6 ULA fc00::/7 and link-local fe80::/10; no roles. Used when no identity
- * tracker is wired in (unit tests, tools) — the identity layer replaces it in the pipeline.
+ * link-local, IPv6 ULA fc00::/7 and link-local fe80::/10; roles only as given; no names, GeoIP or
+ * account history. Used when no identity tracker is wired in (unit tests, tools) — the identity
+ * layer replaces it in the pipeline.
  */
 
 import { ipv4ToInt } from './triage.js';
-import type { HostView } from './types.js';
+import type { GeoInfo, HostView } from './types.js';
 
 const NO_ROLES: ReadonlySet<string> = new Set();
 
@@ -47,5 +48,37 @@ export class IpHostView implements HostView {
 
   isHighValue(host: string): boolean {
     return this.highValue.has(host);
+  }
+
+  names(): readonly string[] {
+    return [];
+  }
+
+  firstSeen(): number | undefined {
+    return undefined;
+  }
+
+  isVpnAddress(): boolean {
+    return false;
+  }
+
+  /** Mon–Fri 08:00–18:00 UTC: a placeholder until the network model supplies the real hours. */
+  inBusinessHours(ts: number): boolean {
+    const d = new Date(ts * 1000);
+    const day = d.getUTCDay();
+    const h = d.getUTCHours();
+    return day >= 1 && day <= 5 && h >= 8 && h < 18;
+  }
+
+  isGenericName(name: string): boolean {
+    return /^(WIN-[A-Z0-9]{11}|DESKTOP-[A-Z0-9]{7}|LAPTOP-[A-Z0-9]{7,8}|KALI|PARROT)$/i.test(name);
+  }
+
+  geo(): GeoInfo | undefined {
+    return undefined;
+  }
+
+  accountFirstSeenOnHost(): number | undefined {
+    return undefined;
   }
 }

@@ -100,15 +100,40 @@ export interface Detection {
   updates: number;
 }
 
-/** What detectors may ask about hosts; implemented by the identity layer. */
+/** Where an external address is (GeoIP/ASN); fields unknown to the database are absent. */
+export interface GeoInfo {
+  readonly country?: string;
+  readonly asn?: number;
+  readonly org?: string;
+}
+
+/**
+ * What detectors may ask about hosts, accounts and the network; implemented by the identity
+ * layer (src/identity), with a plain IP-based fallback (ip-host-view.ts) for unit tests.
+ * Every question is answered in O(1) on the hot path.
+ */
 export interface HostView {
   /** Stable host key for an IP at event time `ts`. */
   hostKey(ip: string, ts: number): string;
   isInternal(ip: string): boolean;
-  /** Roles of a host (`domain-controller`, `scanner`, …). */
+  /** Roles of a host (`domain-controller`, `scanner`, `backup-server`, …). */
   roles(host: string): ReadonlySet<string>;
   /** Domain controllers, backup servers, admin workstations. */
   isHighValue(host: string): boolean;
+  /** Names the host is known by (NTLM/Kerberos/DHCP/DNS/RDP), best first; [] when none. */
+  names(host: string): readonly string[];
+  /** Event time the host was first seen on the network; undefined when never seen. */
+  firstSeen(host: string): number | undefined;
+  /** The address is in a configured VPN pool. */
+  isVpnAddress(ip: string): boolean;
+  /** Event time falls within the configured (or learned) business hours. */
+  inBusinessHours(ts: number): boolean;
+  /** A default/generic Windows or attacker host name (`WIN-` + 11, `DESKTOP-` + 7, `kali` …). */
+  isGenericName(name: string): boolean;
+  /** GeoIP/ASN of an external address; undefined when unknown or internal. */
+  geo(ip: string): GeoInfo | undefined;
+  /** Event time an account was first seen on this host; undefined when never. */
+  accountFirstSeenOnHost(account: string, host: string): number | undefined;
 }
 
 export interface DetectorContext<T extends Thresholds = Thresholds> {
