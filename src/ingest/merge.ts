@@ -144,13 +144,11 @@ export async function* mergeByTime(
 ): AsyncGenerator<ZeekRecord[]> {
   const window = options.reorderWindowSeconds ?? 60;
   const batchSize = options.batchSize ?? 4096;
-  const live: Cursor[] = [];
-  await Promise.all(
-    sources.map(async (s) => {
-      const c = new Cursor(s[Symbol.asyncIterator](), window);
-      if (await c.fill()) live.push(c);
-    }),
-  );
+  // Kept in source order (not in the order the first reads finish): equal-ts records then come
+  // out in source order, whatever the I/O timing.
+  const cursors = sources.map((s) => new Cursor(s[Symbol.asyncIterator](), window));
+  const filled = await Promise.all(cursors.map((c) => c.fill()));
+  const live = cursors.filter((_, i) => filled[i]);
   let batch: ZeekRecord[] = [];
   let lastTs = Number.NEGATIVE_INFINITY;
   while (live.length > 0) {
