@@ -56,6 +56,7 @@ export class DetectionStore {
       host: f.host,
       src: f.src,
       key: f.key ?? '',
+      accounts: f.account ? [f.account] : [],
       targets: [],
       targetCount: 0,
       threat: f.threat,
@@ -80,6 +81,9 @@ export class DetectionStore {
   private grow(d: Detection, f: Finding): void {
     d.updates++;
     d.src = f.src;
+    if (f.account && !d.accounts.includes(f.account) && d.accounts.length < this.options.maxTargets) {
+      d.accounts.push(f.account);
+    }
     if (f.lastTs > d.lastTs) d.lastTs = f.lastTs;
     if (f.firstTs < d.firstTs) d.firstTs = f.firstTs;
     if (f.threat >= d.threat || f.certainty >= d.certainty) {

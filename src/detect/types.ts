@@ -59,6 +59,8 @@ export interface Finding {
    * per-target detector); empty when one detection per host and type is right.
    */
   readonly key?: string;
+  /** The account used, when the behaviour involves one (`DOMAIN\\user`, `user@REALM`). */
+  readonly account?: string;
   readonly targets: readonly string[];
   /** 0–99 each. */
   readonly threat: number;
@@ -82,6 +84,8 @@ export interface Detection {
   readonly host: string;
   src: string;
   readonly key: string;
+  /** Accounts seen in the behaviour (scored per account too). */
+  accounts: string[];
   targets: string[];
   /** Distinct targets seen, when more than `targets` holds. */
   targetCount: number;

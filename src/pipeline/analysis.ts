@@ -48,9 +48,11 @@ export async function runAnalysis(
   const hosts: HostDirectory = opts.hosts ?? new IpHostView();
   const engine = new DetectionEngine(opts.detectors ?? DETECTORS, hosts, opts.engine);
   const scores = new HostScores(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
+  const accountScores = HostScores.forAccounts(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
   if (opts.onPriorityChange) scores.onPriorityChange(opts.onPriorityChange);
   engine.onDetection((d, change, now) => {
     scores.observe(d, now);
+    accountScores.observe(d, now);
     opts.onDetection?.(d, change, now);
   });
   const run = new IngestRun(inputs, opts);
@@ -62,19 +64,24 @@ export async function runAnalysis(
     const now = engine.eventTime;
     if (now >= nextDecay) {
       scores.decayAll(now);
+      accountScores.decayAll(now);
       nextDecay = now + DECAY_PASS_SECONDS;
     }
     opts.onBatch?.(batch);
   }
   engine.finish();
   const summary = run.summary();
-  if (summary.lastTs !== null) scores.decayAll(summary.lastTs);
-  return buildReport(engine, scores, hosts, { ...summary, rejected: { ...summary.rejected } });
+  if (summary.lastTs !== null) {
+    scores.decayAll(summary.lastTs);
+    accountScores.decayAll(summary.lastTs);
+  }
+  return buildReport(engine, scores, accountScores, hosts, { ...summary, rejected: { ...summary.rejected } });
 }
 
 function buildReport(
   engine: DetectionEngine,
   scores: HostScores,
+  accountScores: HostScores,
   hosts: HostDirectory,
   summary: AnalysisReport['summary'],
 ): AnalysisReport {
@@ -84,6 +91,7 @@ function buildReport(
     category: d.category,
     attack: [...d.attack],
     host: d.host,
+    accounts: d.accounts,
     src: d.src,
     targets: d.targets,
     targetCount: d.targetCount,
@@ -120,6 +128,14 @@ function buildReport(
     version: REPORT_VERSION,
     summary: { ...summary, triaged: Object.fromEntries(engine.triaged) },
     hosts: hostRows,
+    accounts: accountScores.ranked().map((st) => ({
+      account: st.host,
+      priority: st.score.priority,
+      threat: st.score.threat,
+      certainty: st.score.certainty,
+      firstCriticalTs: st.firstCriticalTs,
+      detections: st.detections.map((d) => d.id),
+    })),
     detections,
     campaigns: engine.campaigns.edges,
     responses: [],

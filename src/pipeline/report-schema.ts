@@ -30,6 +30,7 @@ export const detectionSchema = z.object({
   ]),
   attack: z.array(z.string()).describe('MITRE ATT&CK technique ids'),
   host: z.string().describe('host key of the acting host'),
+  accounts: z.array(z.string()).describe('accounts used in the behaviour'),
   src: z.string().describe('source IP at the time'),
   targets: z.array(z.string()),
   targetCount: z.number().int(),
@@ -76,6 +77,15 @@ export const hostSchema = z.object({
   ),
 });
 
+export const accountSchema = z.object({
+  account: z.string(),
+  priority: z.enum(['Low', 'Medium', 'High', 'Critical']),
+  threat: z.number().int().min(0).max(99),
+  certainty: z.number().int().min(0).max(99),
+  firstCriticalTs: z.number().nullable(),
+  detections: z.array(z.string()),
+});
+
 export const summarySchema = z
   .object({
     records: z.number().int(),
@@ -93,6 +103,7 @@ export const reportSchema = z.object({
   version: z.literal(REPORT_VERSION),
   summary: summarySchema,
   hosts: z.array(hostSchema),
+  accounts: z.array(accountSchema),
   detections: z.array(detectionSchema),
   campaigns: z.array(
     z.object({ from: z.string(), to: z.string(), via: z.string(), next: z.string(), ts: z.number() }),

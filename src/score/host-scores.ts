@@ -1,6 +1,7 @@
 /**
- * Keeps every host's score current as detections arrive, with its history as a time series and
- * the event time it first became Critical.
+ * Keeps every host's (or account's) score current as detections arrive, with its history as a
+ * time series and the event time it first became Critical. One class serves both: hosts are
+ * keyed by `detection.host`, accounts by each of `detection.accounts`.
  */
 import type { Detection, HostView } from '../detect/types.js';
 import {
@@ -35,9 +36,24 @@ export class HostScores {
   constructor(
     private readonly view: HostView,
     private readonly cfg: ScoreConfig = DEFAULT_SCORE_CONFIG,
-    /** History points kept per host (oldest dropped). */
+    /** History points kept per entity (oldest dropped). */
     private readonly maxHistory = 10_000,
+    /** Which entities a detection counts for; hosts by default. */
+    private readonly keysOf: (d: Detection) => readonly string[] = (d) => [d.host],
+    /** Whether an entity weighs more; high-value hosts by default. */
+    private readonly highValue: (key: string) => boolean = (key) => view.isHighValue(key),
   ) {}
+
+  /** Scores per account (an account's detections, on whatever host). */
+  static forAccounts(view: HostView, cfg: ScoreConfig = DEFAULT_SCORE_CONFIG): HostScores {
+    return new HostScores(
+      view,
+      cfg,
+      10_000,
+      (d) => d.accounts,
+      () => false,
+    );
+  }
 
   onPriorityChange(l: PriorityListener): void {
     this.listeners.push(l);
@@ -45,16 +61,20 @@ export class HostScores {
 
   /** A detection is new or grew: rescore its host at event time `now`. */
   observe(d: Detection, now: number): void {
-    let st = this.hosts.get(d.host);
+    for (const key of this.keysOf(d)) this.observeFor(key, d, now);
+  }
+
+  private observeFor(key: string, d: Detection, now: number): void {
+    let st = this.hosts.get(key);
     if (!st) {
       st = {
-        host: d.host,
+        host: key,
         score: scoreDetections([], now, false, this.cfg),
         detections: [],
         history: [],
         firstCriticalTs: null,
       };
-      this.hosts.set(d.host, st);
+      this.hosts.set(key, st);
     }
     if (!st.detections.includes(d)) st.detections.push(d);
     this.rescore(st, now);
@@ -67,7 +87,7 @@ export class HostScores {
 
   private rescore(st: HostScoreState, now: number): void {
     const before = st.score;
-    const score = scoreDetections(st.detections, now, this.view.isHighValue(st.host), this.cfg);
+    const score = scoreDetections(st.detections, now, this.highValue(st.host), this.cfg);
     st.score = score;
     const last = st.history[st.history.length - 1];
     if (!last || last.threat !== score.threat || last.certainty !== score.certainty) {

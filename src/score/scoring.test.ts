@@ -14,6 +14,7 @@ function det(type: string, category: Category, threat: number, certainty: number
     host: 'h',
     src: '10.0.0.1',
     key: '',
+    accounts: [],
     targets: [],
     targetCount: 0,
     threat,
