@@ -6,6 +6,7 @@
 import type { EngineConfig } from '../detect/engine.js';
 import { runAnalysis } from '../pipeline/analysis.js';
 import type { AnalysisReport } from '../pipeline/report-schema.js';
+import { analyzeFollow } from './follow.js';
 import { formatReportTable } from './format.js';
 import { Progress } from './progress.js';
 
@@ -20,10 +21,17 @@ export interface AnalyzeOptions {
   readonly reorderWindow: number;
   readonly maxLineBytes: number;
   readonly engine?: EngineConfig;
+  /** Live tail of this directory (`--follow`, src/cli/follow.ts) and its settings. */
+  readonly follow?: string;
+  readonly state?: string;
+  readonly pollMs?: number;
+  readonly idleMs?: number;
+  readonly archive?: string[];
 }
 
 /** Runs the analysis; returns the process exit code (0 clean, 1 something was rejected). */
 export async function analyze(paths: readonly string[], opts: AnalyzeOptions): Promise<number> {
+  if (opts.follow !== undefined || paths.length === 0) return analyzeFollow(paths, opts);
   const progress = new Progress(!opts.quiet);
   let records = 0;
   let filesDone = 0;

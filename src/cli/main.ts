@@ -24,6 +24,10 @@ function positiveNumber(name: string) {
   };
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -40,7 +44,7 @@ export function buildProgram(): Command {
   program
     .command('analyze')
     .description('read Zeek logs, detect attacker behaviour, score hosts, print the report')
-    .argument('<paths...>', 'log files, .gz files, Zeek log directories, or - for stdin')
+    .argument('[paths...]', 'log files, .gz files, Zeek log directories, or - for stdin')
     .addOption(
       new Option(
         '-f, --format <format>',
@@ -67,9 +71,19 @@ export function buildProgram(): Command {
       positiveNumber('--max-line-bytes'),
       16 * 1024 * 1024,
     )
+    // live tail (src/ingest/tail.ts)
+    .option('--follow <dir>', 'follow a directory Zeek is writing, until SIGINT/SIGTERM')
+    .option('--state <file>', 'with --follow: checkpoint file to resume from and save to')
+    .option('--poll-ms <ms>', 'with --follow: milliseconds between polls', positiveNumber('--poll-ms'), 1000)
+    .option(
+      '--idle-ms <ms>',
+      'with --follow: a log type silent this long stops holding back the merge',
+      positiveNumber('--idle-ms'),
+    )
+    .option('--archive <dir>', 'with --follow: where rotated files go (repeatable)', collect, [])
     .addHelpText(
       'after',
-      '\nExamples:\n  vigil analyze /opt/zeek/logs\n  vigil analyze conn.log dns.log.gz --format json\n  zcat conn.log.gz | vigil analyze - --log-type conn\n' +
+      '\nExamples:\n  vigil analyze /opt/zeek/logs\n  vigil analyze --follow /opt/zeek/logs/current --state vigil-tail.json\n  vigil analyze conn.log dns.log.gz --format json\n  zcat conn.log.gz | vigil analyze - --log-type conn\n' +
         '\nExit status: 0 all records read, 1 some input rejected (counted, quarantined), 2 error.',
     )
     .action(async (paths: string[], opts) => {
@@ -81,6 +95,11 @@ export function buildProgram(): Command {
         fields: opts.fields,
         reorderWindow: opts.reorderWindow,
         maxLineBytes: opts.maxLineBytes,
+        follow: opts.follow,
+        state: opts.state,
+        pollMs: opts.pollMs,
+        idleMs: opts.idleMs,
+        archive: opts.archive,
       });
     });
 

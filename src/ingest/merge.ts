@@ -181,3 +181,168 @@ export async function* mergeByTime(
   }
   if (batch.length > 0) yield batch;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live mode. A live source (a tailed log type) has no end and may stay silent for hours (rdp,
+// notice): waiting for its next record, as the batch merge does, would stall every other source
+// forever. So the live merge takes one input stream of batches tagged with their source, and a
+// source that has delivered nothing for `idleMs` of wall-clock time stops holding back the
+// merge: its reorder buffer is released and the others flow. Records that then arrive older than
+// what was already emitted are emitted at once and counted as `late`, never dropped.
+
+/** One read from a live source; `records` may be empty (a heartbeat: "still here, nothing new"). */
+export interface LiveBatch {
+  /** The source the records belong to (a log type); each source is reordered on its own. */
+  readonly source: string;
+  readonly records: ZeekRecord[];
+}
+
+export interface LiveMergeOptions extends MergeOptions {
+  /**
+   * Wall-clock milliseconds a source may deliver nothing before the merge stops waiting for it
+   * (its reorder buffer is released in full). Lower = less latency, more `late` records.
+   * Default 5000.
+   */
+  readonly idleMs?: number;
+  /** Wall clock in ms; tests may pass their own. Default Date.now. */
+  readonly now?: () => number;
+}
+
+export interface LiveMergeStats extends MergeStats {
+  /** Records held in reorder buffers right now (0 = everything read has been emitted). */
+  buffered: number;
+  /** Times a source's reorder buffer was released because the source went idle. */
+  idleReleases: number;
+}
+
+class LiveCursor {
+  readonly heap = new RecordHeap();
+  ready: ZeekRecord[] = [];
+  pos = 0;
+  maxTs = Number.NEGATIVE_INFINITY;
+  lastDataAt: number;
+
+  constructor(now: number) {
+    this.lastDataAt = now;
+  }
+
+  get head(): ZeekRecord | undefined {
+    return this.ready[this.pos];
+  }
+
+  get buffered(): number {
+    return this.heap.size + this.ready.length - this.pos;
+  }
+
+  add(records: readonly ZeekRecord[], now: number, window: number): void {
+    this.lastDataAt = now;
+    for (const rec of records) {
+      if (rec.ts > this.maxTs) this.maxTs = rec.ts;
+      this.heap.push(rec);
+    }
+    this.release(this.maxTs - window);
+  }
+
+  release(upTo: number): void {
+    const heap = this.heap;
+    if (heap.size === 0 || heap.peekTs() > upTo) return;
+    if (this.pos > 0) {
+      this.ready = this.ready.slice(this.pos);
+      this.pos = 0;
+    }
+    while (heap.size > 0 && heap.peekTs() <= upTo) this.ready.push(heap.pop());
+  }
+}
+
+/**
+ * Merges a live stream of source-tagged batches into one ts-ordered stream. Each source passes
+ * through its own reorder buffer (`reorderWindowSeconds`), as in `mergeByTime`. A source
+ * holds back the merge only while it is active (delivered something within `idleMs`); the
+ * input should yield at least once per `idleMs` (empty heartbeat batches) so idleness is noticed
+ * on time. Yields after every input batch — an empty array when nothing could be emitted, so the
+ * consumer can checkpoint while `stats.buffered` is 0. When the input ends, everything held is
+ * emitted in order.
+ */
+export async function* mergeLive(
+  input: AsyncIterable<LiveBatch>,
+  stats: LiveMergeStats,
+  options: LiveMergeOptions = {},
+): AsyncGenerator<ZeekRecord[]> {
+  const window = options.reorderWindowSeconds ?? 60;
+  const batchSize = options.batchSize ?? 4096;
+  const idleMs = options.idleMs ?? 5000;
+  const clock = options.now ?? Date.now;
+  const cursors = new Map<string, LiveCursor>();
+  let lastTs = Number.NEGATIVE_INFINITY;
+  let out: ZeekRecord[] = [];
+
+  /** Emits while no active source is empty-handed; `final` = input ended, nobody blocks. */
+  const emit = (now: number, final: boolean): void => {
+    const withHead: LiveCursor[] = [];
+    for (const c of cursors.values()) {
+      if (final || now - c.lastDataAt >= idleMs) {
+        if (c.heap.size > 0) {
+          c.release(Number.POSITIVE_INFINITY);
+          if (!final) stats.idleReleases++;
+        }
+      }
+    }
+    for (;;) {
+      withHead.length = 0;
+      for (const c of cursors.values()) {
+        if (c.head !== undefined) withHead.push(c);
+        else if (!final && now - c.lastDataAt < idleMs) return; // active source: wait for it
+      }
+      if (withHead.length === 0) return;
+      let best = withHead[0]!;
+      let bound = Number.POSITIVE_INFINITY;
+      for (let i = 1; i < withHead.length; i++) {
+        const c = withHead[i]!;
+        if (c.head!.ts < best.head!.ts) {
+          if (best.head!.ts < bound) bound = best.head!.ts;
+          best = c;
+        } else if (c.head!.ts < bound) bound = c.head!.ts;
+      }
+      for (let rec = best.head; rec !== undefined && rec.ts <= bound; rec = best.head) {
+        if (rec.ts < lastTs) stats.late++;
+        else lastTs = rec.ts;
+        out.push(rec);
+        best.pos++;
+      }
+      if (best.head === undefined) {
+        best.ready = [];
+        best.pos = 0;
+      }
+    }
+  };
+
+  const countBuffered = (): void => {
+    let n = 0;
+    for (const c of cursors.values()) n += c.buffered;
+    stats.buffered = n;
+  };
+
+  for await (const batch of input) {
+    const now = clock();
+    if (batch.records.length > 0) {
+      let c = cursors.get(batch.source);
+      if (!c) {
+        c = new LiveCursor(now);
+        cursors.set(batch.source, c);
+      }
+      c.add(batch.records, now, window);
+    }
+    emit(now, false);
+    countBuffered();
+    while (out.length > batchSize) {
+      yield out.slice(0, batchSize);
+      out = out.slice(batchSize);
+    }
+    const ready = out;
+    out = [];
+    yield ready;
+  }
+  emit(clock(), true);
+  countBuffered();
+  for (let i = 0; i < out.length; i += batchSize) yield out.slice(i, i + batchSize);
+}
