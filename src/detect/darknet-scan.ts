@@ -14,7 +14,7 @@
 import type { ZeekRecord } from '../model/records.js';
 import { responderAnswered } from './conn-facts.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
-import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
+import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
 export const darknetScanMeta = {
   type: 'darknet-scan',
@@ -48,14 +48,50 @@ interface SourceState {
   lastEmitted: number;
 }
 
+interface SourceJson {
+  dark: [string, number][];
+  ports: string[];
+  evidence: SampleJson<EvidenceRef>;
+  firstTs: number;
+  lastEmitted: number;
+}
+
+interface Snapshot {
+  startTs: number | null;
+  active: [string, number][];
+  sources: [string, number, SourceJson][];
+}
+
 export function createDarknetScan(): Detector<T> {
   let active: TimedSet | undefined;
   let sources: KeyedState<SourceState> | undefined;
   let startTs = Number.NaN;
+  let pending: Snapshot | undefined;
+  const newSources = (t: T): KeyedState<SourceState> =>
+    new KeyedState<SourceState>(t.maxSources, () => ({
+      dark: new TimedSet(10_000),
+      ports: new Set(),
+      evidence: new Sample(100),
+      firstTs: 0,
+      lastEmitted: 0,
+    }));
   return {
     meta: darknetScanMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       const t = ctx.thresholds;
+      if (pending) {
+        active = TimedSet.load(t.maxActiveAddresses, pending.active);
+        sources = newSources(t);
+        sources.load(pending.sources, (j) => ({
+          dark: TimedSet.load(10_000, j.dark),
+          ports: new Set(j.ports),
+          evidence: loadSample(100, j.evidence),
+          firstTs: j.firstTs,
+          lastEmitted: j.lastEmitted,
+        }));
+        startTs = pending.startTs ?? Number.NaN;
+        pending = undefined;
+      }
       active ??= new TimedSet(t.maxActiveAddresses);
       const ts = rec.ts;
       if (Number.isNaN(startTs)) startTs = ts;
@@ -72,13 +108,7 @@ export function createDarknetScan(): Detector<T> {
         return;
       }
       if (active.has(dst) || ts - startTs < t.warmupSeconds) return;
-      sources ??= new KeyedState<SourceState>(t.maxSources, () => ({
-        dark: new TimedSet(10_000),
-        ports: new Set(),
-        evidence: new Sample(100),
-        firstTs: 0,
-        lastEmitted: 0,
-      }));
+      sources ??= newSources(t);
       const st = sources.get(src, ts);
       st.dark.expire(ts - t.windowSeconds);
       if (st.dark.size === 0) {
@@ -115,6 +145,26 @@ export function createDarknetScan(): Detector<T> {
     onTick(now: number, ctx: DetectorContext<T>) {
       active?.expire(now - ctx.thresholds.activeMemorySeconds);
       sources?.expire(now - ctx.thresholds.windowSeconds);
+    },
+    snapshot(): Snapshot {
+      if (pending) return pending;
+      return {
+        startTs: Number.isNaN(startTs) ? null : startTs,
+        active: active?.dump() ?? [],
+        sources:
+          sources?.dump((st) => ({
+            dark: st.dark.dump(),
+            ports: [...st.ports],
+            evidence: dumpSample(st.evidence),
+            firstTs: st.firstTs,
+            lastEmitted: st.lastEmitted,
+          })) ?? [],
+      };
+    },
+    restore(state: unknown) {
+      pending = state as Snapshot;
+      active = undefined;
+      sources = undefined;
     },
   };
 }

@@ -5,7 +5,13 @@
  */
 import type { ZeekRecord } from '../model/records.js';
 import { CampaignGraph } from './campaign.js';
-import { DEFAULT_STORE_OPTIONS, type DetectionChange, DetectionStore, type StoreOptions } from './store.js';
+import {
+  DEFAULT_STORE_OPTIONS,
+  type DetectionChange,
+  DetectionStore,
+  type StoreOptions,
+  type StoreSnapshot,
+} from './store.js';
 import { resolveThresholds } from './thresholds.js';
 import { DEFAULT_TRIAGE, Triage, type TriageRule } from './triage.js';
 import type {
@@ -30,6 +36,17 @@ export interface EngineConfig {
   /** Event-time seconds between detector ticks. Default 60. */
   readonly tickSeconds?: number;
   readonly store?: Partial<StoreOptions>;
+}
+
+export const ENGINE_CHECKPOINT_VERSION = 1;
+
+export interface EngineCheckpoint {
+  readonly version: number;
+  readonly eventTime: number | null;
+  readonly nextTick: number | null;
+  readonly detectors: Record<string, unknown>;
+  readonly store: StoreSnapshot;
+  readonly triaged: [string, number][];
 }
 
 export type DetectionListener = (d: Detection, change: DetectionChange, now: number) => void;
@@ -139,18 +156,41 @@ export class DetectionEngine {
     for (const l of this.listeners) l(detection, change, now);
   }
 
-  /** Detector snapshots by type, for checkpoints. */
-  snapshot(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const s of this.slots) if (s.detector.snapshot) out[s.detector.meta.type] = s.detector.snapshot();
-    return out;
+  /**
+   * Everything the engine needs to continue where it stopped: event time, each detector's
+   * windows and baselines, open detections with their evidence. JSON-serialisable.
+   */
+  checkpoint(): EngineCheckpoint {
+    const detectors: Record<string, unknown> = {};
+    for (const s of this.slots)
+      if (s.detector.snapshot) detectors[s.detector.meta.type] = s.detector.snapshot();
+    return {
+      version: ENGINE_CHECKPOINT_VERSION,
+      eventTime: Number.isFinite(this.now) ? this.now : null,
+      nextTick: Number.isFinite(this.nextTick) ? this.nextTick : null,
+      detectors,
+      store: this.store.snapshot(),
+      triaged: [...this.triaged],
+    };
   }
 
-  restore(state: Readonly<Record<string, unknown>>): void {
+  /** Continues from a checkpoint; detectors no longer registered are ignored (and named). */
+  restore(cp: EngineCheckpoint): string[] {
+    if (cp.version !== ENGINE_CHECKPOINT_VERSION) {
+      throw new Error(`engine checkpoint has version ${cp.version}, expected ${ENGINE_CHECKPOINT_VERSION}`);
+    }
+    this.now = cp.eventTime ?? Number.NEGATIVE_INFINITY;
+    this.nextTick = cp.nextTick ?? Number.NEGATIVE_INFINITY;
     for (const s of this.slots) {
-      const st = state[s.detector.meta.type];
+      const st = cp.detectors[s.detector.meta.type];
       if (st !== undefined) s.detector.restore?.(st);
     }
+    this.store.restore(cp.store);
+    for (const d of this.store.detections) this.campaigns.observe(d, this.hosts);
+    this.triaged.clear();
+    for (const [k, v] of cp.triaged) this.triaged.set(k, v);
+    const known = new Set(this.slots.map((s) => s.detector.meta.type));
+    return Object.keys(cp.detectors).filter((t) => !known.has(t));
   }
 
   get detectorTypes(): string[] {

@@ -17,7 +17,7 @@
 import type { ZeekRecord } from '../model/records.js';
 import { isFailedConn, portLabel, SENSITIVE_PORTS } from './conn-facts.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
-import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
+import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
 export const portScanMeta = {
   type: 'port-scan',
@@ -46,8 +46,18 @@ interface PairState {
   lastEmitted: number;
 }
 
+interface PairJson {
+  ports: [string, number][];
+  evidence: SampleJson<EvidenceRef>;
+  firstTs: number;
+  lastEmitted: number;
+}
+
+type Snapshot = [string, number, PairJson][];
+
 export function createPortScan(): Detector<T> {
   let pairs: KeyedState<PairState> | undefined;
+  let pending: Snapshot | undefined;
   return {
     meta: portScanMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
@@ -57,12 +67,23 @@ export function createPortScan(): Detector<T> {
       const hosts = ctx.hosts;
       if (src === dst || !hosts.isInternal(src) || !hosts.isInternal(dst)) return;
       const t = ctx.thresholds;
-      pairs ??= new KeyedState<PairState>(t.maxPairs, () => ({
-        ports: new TimedSet(t.maxPortsPerPair),
-        evidence: new Sample(100),
-        firstTs: 0,
-        lastEmitted: 0,
-      }));
+      if (!pairs) {
+        pairs = new KeyedState<PairState>(t.maxPairs, () => ({
+          ports: new TimedSet(t.maxPortsPerPair),
+          evidence: new Sample(100),
+          firstTs: 0,
+          lastEmitted: 0,
+        }));
+        if (pending) {
+          pairs.load(pending, (j) => ({
+            ports: TimedSet.load(t.maxPortsPerPair, j.ports),
+            evidence: loadSample(100, j.evidence),
+            firstTs: j.firstTs,
+            lastEmitted: j.lastEmitted,
+          }));
+          pending = undefined;
+        }
+      }
       const ts = rec.ts;
       const st = pairs.get(`${src}>${dst}`, ts);
       st.ports.expire(ts - t.windowSeconds);
@@ -100,6 +121,19 @@ export function createPortScan(): Detector<T> {
     },
     onTick(now: number, ctx: DetectorContext<T>) {
       pairs?.expire(now - ctx.thresholds.windowSeconds);
+    },
+    snapshot(): Snapshot {
+      if (!pairs) return pending ?? [];
+      return pairs.dump((st) => ({
+        ports: st.ports.dump(),
+        evidence: dumpSample(st.evidence),
+        firstTs: st.firstTs,
+        lastEmitted: st.lastEmitted,
+      }));
+    },
+    restore(state: unknown) {
+      pending = state as Snapshot;
+      pairs = undefined;
     },
   };
 }

@@ -20,7 +20,7 @@
 import type { ZeekRecord } from '../model/records.js';
 import { isFailedConn, portLabel } from './conn-facts.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
-import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
+import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
 export const portSweepMeta = {
   type: 'port-sweep',
@@ -54,10 +54,22 @@ interface SourceState {
   lastEmittedTargets: number;
 }
 
+interface SourceJson {
+  known: [string, number][];
+  failed: [string, number][];
+  byPort: [string, [string, number][]][];
+  evidence: SampleJson<EvidenceRef>;
+  firstTs: number;
+  lastEmittedTargets: number;
+}
+
+type Snapshot = [string, number, SourceJson][];
+
 export function createPortSweep(): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
-  const init = (t: T): KeyedState<SourceState> =>
-    new KeyedState<SourceState>(t.maxSources, () => ({
+  let pending: Snapshot | undefined;
+  const init = (t: T): KeyedState<SourceState> => {
+    const ks = new KeyedState<SourceState>(t.maxSources, () => ({
       known: new TimedSet(t.maxKnownTargetsPerSource),
       failedTargets: new TimedSet(t.maxKnownTargetsPerSource),
       byPort: new Map(),
@@ -65,6 +77,20 @@ export function createPortSweep(): Detector<T> {
       firstTs: 0,
       lastEmittedTargets: 0,
     }));
+    if (pending) {
+      const cap = t.maxKnownTargetsPerSource;
+      ks.load(pending, (j) => ({
+        known: TimedSet.load(cap, j.known),
+        failedTargets: TimedSet.load(cap, j.failed),
+        byPort: new Map(j.byPort.map(([p, v]) => [p, TimedSet.load(cap, v)])),
+        evidence: loadSample(100, j.evidence),
+        firstTs: j.firstTs,
+        lastEmittedTargets: j.lastEmittedTargets,
+      }));
+      pending = undefined;
+    }
+    return ks;
+  };
 
   return {
     meta: portSweepMeta,
@@ -134,6 +160,21 @@ export function createPortSweep(): Detector<T> {
     },
     onTick(now: number, ctx: DetectorContext<T>) {
       sources?.expire(now - ctx.thresholds.knownTargetMemorySeconds);
+    },
+    snapshot(): Snapshot {
+      if (!sources) return pending ?? [];
+      return sources.dump((st) => ({
+        known: st.known.dump(),
+        failed: st.failedTargets.dump(),
+        byPort: [...st.byPort].map(([p, set]) => [p, set.dump()] as [string, [string, number][]]),
+        evidence: dumpSample(st.evidence),
+        firstTs: st.firstTs,
+        lastEmittedTargets: st.lastEmittedTargets,
+      }));
+    },
+    restore(state: unknown) {
+      pending = state as Snapshot;
+      sources = undefined;
     },
   };
 }

@@ -24,6 +24,15 @@ export const DEFAULT_STORE_OPTIONS: StoreOptions = {
 
 export type DetectionChange = 'new' | 'updated';
 
+/** Serialisable store state for checkpoints. */
+export interface StoreSnapshot {
+  readonly detections: Detection[];
+  /** slot → index into detections. */
+  readonly open: [string, number][];
+  readonly evidenceSeen: [string, string[]][];
+  readonly targetSeen: [string, string[]][];
+}
+
 export class DetectionStore {
   private readonly open = new Map<string, Detection>();
   private readonly all: Detection[] = [];
@@ -76,6 +85,30 @@ export class DetectionStore {
     this.open.set(slot, d);
     this.all.push(d);
     return { detection: d, change: 'new' };
+  }
+
+  snapshot(): StoreSnapshot {
+    const index = new Map(this.all.map((d, i) => [d, i] as const));
+    return {
+      detections: this.all,
+      open: [...this.open].map(([slot, d]) => [slot, index.get(d)!]),
+      evidenceSeen: [...this.evidenceSeen].map(([id, set]) => [id, [...set]]),
+      targetSeen: [...this.targetSeen].map(([id, set]) => [id, [...set]]),
+    };
+  }
+
+  restore(s: StoreSnapshot): void {
+    this.all.length = 0;
+    this.all.push(...s.detections);
+    this.open.clear();
+    for (const [slot, i] of s.open) {
+      const d = this.all[i];
+      if (d) this.open.set(slot, d);
+    }
+    this.evidenceSeen.clear();
+    for (const [id, keys] of s.evidenceSeen) this.evidenceSeen.set(id, new Set(keys));
+    this.targetSeen.clear();
+    for (const [id, keys] of s.targetSeen) this.targetSeen.set(id, new Set(keys));
   }
 
   private grow(d: Detection, f: Finding): void {

@@ -43,6 +43,17 @@ export class TimedSet {
   entries(): IterableIterator<[string, number]> {
     return this.seen.entries();
   }
+
+  /** [value, lastSeen] pairs in update order, for checkpoints. */
+  dump(): [string, number][] {
+    return [...this.seen];
+  }
+
+  static load(maxValues: number, pairs: readonly (readonly [string, number])[]): TimedSet {
+    const set = new TimedSet(maxValues);
+    for (const [v, ts] of pairs) set.seen.set(v, ts);
+    return set;
+  }
 }
 
 /** Per-key state with a bound on the number of keys (LRU) and event-time expiry. */
@@ -92,6 +103,16 @@ export class KeyedState<S> {
   entries(): IterableIterator<[string, { state: S; lastTs: number }]> {
     return this.states.entries();
   }
+
+  /** Keys with their state mapped to JSON-able form, in LRU order, for checkpoints. */
+  dump<J>(toJson: (s: S) => J): [string, number, J][] {
+    return [...this.states].map(([k, e]) => [k, e.lastTs, toJson(e.state)]);
+  }
+
+  load<J>(rows: readonly (readonly [string, number, J])[], fromJson: (j: J) => S): void {
+    this.states.clear();
+    for (const [k, lastTs, j] of rows) this.states.set(k, { state: fromJson(j), lastTs });
+  }
 }
 
 /** Bounded list of evidence samples plus the true count. */
@@ -105,6 +126,22 @@ export class Sample<T> {
     this.count++;
     if (this.items.length < this.cap) this.items.push(item);
   }
+}
+
+export interface SampleJson<T> {
+  readonly items: T[];
+  readonly count: number;
+}
+
+export function dumpSample<T>(s: Sample<T>): SampleJson<T> {
+  return { items: s.items, count: s.count };
+}
+
+export function loadSample<T>(cap: number, j: SampleJson<T>): Sample<T> {
+  const s = new Sample<T>(cap);
+  s.items.push(...j.items.slice(0, cap));
+  s.count = j.count;
+  return s;
 }
 
 export const clamp99 = (x: number): number => Math.max(0, Math.min(99, Math.round(x)));
