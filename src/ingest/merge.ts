@@ -190,7 +190,11 @@ export async function* mergeByTime(
 // merge: its reorder buffer is released and the others flow. Records that then arrive older than
 // what was already emitted are emitted at once and counted as `late`, never dropped.
 
-/** One read from a live source; `records` may be empty (a heartbeat: "still here, nothing new"). */
+/**
+ * One read from a live source. Empty `records` with a `source` announces the source before its
+ * first data (so the merge waits for it from the start, up to `idleMs`); empty `records` with
+ * source `''` is a heartbeat ("time passes, nothing new").
+ */
 export interface LiveBatch {
   /** The source the records belong to (a log type); each source is reordered on its own. */
   readonly source: string;
@@ -204,6 +208,11 @@ export interface LiveMergeOptions extends MergeOptions {
    * Default 5000.
    */
   readonly idleMs?: number;
+  /**
+   * Records the reorder buffers may hold while waiting for an active source; beyond it the merge
+   * stops waiting (as if every source were idle) so memory stays bounded. Default 100000.
+   */
+  readonly maxBufferedRecords?: number;
   /** Wall clock in ms; tests may pass their own. Default Date.now. */
   readonly now?: () => number;
 }
@@ -272,6 +281,7 @@ export async function* mergeLive(
   const batchSize = options.batchSize ?? 4096;
   const idleMs = options.idleMs ?? 5000;
   const clock = options.now ?? Date.now;
+  const maxBuffered = options.maxBufferedRecords ?? 100_000;
   const cursors = new Map<string, LiveCursor>();
   let lastTs = Number.NEGATIVE_INFINITY;
   let out: ZeekRecord[] = [];
@@ -279,6 +289,9 @@ export async function* mergeLive(
   /** Emits while no active source is empty-handed; `final` = input ended, nobody blocks. */
   const emit = (now: number, final: boolean): void => {
     const withHead: LiveCursor[] = [];
+    let held = 0;
+    for (const c of cursors.values()) held += c.buffered;
+    const overflow = held > maxBuffered;
     for (const c of cursors.values()) {
       if (final || now - c.lastDataAt >= idleMs) {
         if (c.heap.size > 0) {
@@ -291,7 +304,7 @@ export async function* mergeLive(
       withHead.length = 0;
       for (const c of cursors.values()) {
         if (c.head !== undefined) withHead.push(c);
-        else if (!final && now - c.lastDataAt < idleMs) return; // active source: wait for it
+        else if (!final && !overflow && now - c.lastDataAt < idleMs) return; // active source: wait
       }
       if (withHead.length === 0) return;
       let best = withHead[0]!;
@@ -324,14 +337,12 @@ export async function* mergeLive(
 
   for await (const batch of input) {
     const now = clock();
-    if (batch.records.length > 0) {
-      let c = cursors.get(batch.source);
-      if (!c) {
-        c = new LiveCursor(now);
-        cursors.set(batch.source, c);
-      }
-      c.add(batch.records, now, window);
+    let c = cursors.get(batch.source);
+    if (!c && (batch.records.length > 0 || batch.source !== '')) {
+      c = new LiveCursor(now);
+      cursors.set(batch.source, c);
     }
+    if (c && batch.records.length > 0) c.add(batch.records, now, window);
     emit(now, false);
     countBuffered();
     while (out.length > batchSize) {

@@ -267,6 +267,7 @@ export class DirectoryTail {
   private readonly stateAbs: string | undefined;
   private dirMissing = false;
   private recovering = false;
+  private readonly announced = new Set<string>();
 
   constructor(
     dir: string,
@@ -274,14 +275,15 @@ export class DirectoryTail {
     private readonly options: TailOptions = {},
   ) {
     this.dir = dir;
-    this.pollMs = options.pollMs ?? 1000;
+    this.pollMs = Math.max(1, options.pollMs ?? 1000);
     this.buf = Buffer.allocUnsafe(options.chunkBytes ?? 1 << 20);
     this.stateAbs = options.statePath ? resolve(options.statePath) : undefined;
   }
 
   /**
    * Yields record batches as the files grow, tagged with their log type (the reorder source),
-   * plus an empty heartbeat batch after every poll, until the signal aborts.
+   * an empty batch announcing each log type before its first records, and an empty heartbeat
+   * (source `''`) after every poll, until the signal aborts.
    */
   async *batches(): AsyncGenerator<LiveBatch> {
     const signal = this.options.signal;
@@ -290,15 +292,13 @@ export class DirectoryTail {
     if (listing === undefined) throw new Error(`cannot follow ${this.dir}: not a readable directory`);
     try {
       const recoveries = cp ? await this.restore(cp, listing) : [];
+      await this.adopt(listing);
+      yield* this.announce(recoveries.map((r) => r.entry.logType));
       this.recovering = recoveries.length > 0;
       for (const r of recoveries) yield* this.drainGzip(r);
       this.recovering = false;
-      await this.adopt(listing);
       for (let poll = 1; ; poll++) {
-        for (const f of [...this.followers]) {
-          if (signal?.aborted) break;
-          yield* this.readFollower(f);
-        }
+        yield* this.pollFiles();
         if (poll === 1) {
           const s = this.stats;
           this.info(
@@ -473,57 +473,110 @@ export class DirectoryTail {
     return fingerprintOf(head.subarray(0, entry.fingerprintBytes)) === entry.fingerprint;
   }
 
-  /** Reads what the file gained since the last poll, in chunks; handles truncation and the end of a detached file. */
-  private async *readFollower(f: Follower): AsyncGenerator<LiveBatch> {
-    let size: number;
-    try {
-      size = Number((await f.fh.stat({ bigint: true })).size);
-    } catch (err) {
-      this.sink.reject({
-        reason: 'read-error',
-        file: f.path,
-        line: f.reader.splitter.linesSeen,
-        message: describeIoError(err),
-      });
-      yield* this.finish(f, false);
-      return;
-    }
-    if (size < f.readPos || (size !== f.lastSize && !(await this.prefixUnchanged(f, size)))) {
-      this.truncated(f, size);
-    }
-    f.lastSize = size;
-    const start = f.readPos;
+  /**
+   * Reads what every file gained since the last poll. Log types are read round-robin, one chunk
+   * each, so that a backlog (first start, resume) reaches the merge in step across log types
+   * instead of one whole file after another (which would make every other type late). Within a
+   * log type files are read one after the other, oldest first: a rotated file is finished before
+   * the new one starts.
+   */
+  private async *pollFiles(): AsyncGenerator<LiveBatch> {
+    yield* this.announce([]);
     const signal = this.options.signal;
-    try {
-      while (f.readPos < size && !signal?.aborted) {
-        const want = Math.min(this.buf.length, size - f.readPos);
-        const { bytesRead } = await f.fh.read(this.buf, 0, want, f.readPos);
-        if (bytesRead === 0) break;
-        const chunk = this.buf.subarray(0, bytesRead);
-        const have = f.prefix.length;
-        if (have < FINGERPRINT_BYTES && f.readPos <= have && f.readPos + bytesRead > have) {
-          const more = chunk.subarray(have - f.readPos, FINGERPRINT_BYTES - f.readPos);
-          f.prefix = Buffer.concat([f.prefix, more]);
-        }
-        f.readPos += bytesRead;
-        f.reader.splitter.push(chunk);
-        if (f.reader.out.length > 0) yield { source: f.logType, records: f.reader.take() };
+    const queues = new Map<string, Follower[]>();
+    const plan = new Map<Follower, { size: number; start: number }>();
+    for (const f of [...this.followers]) {
+      const size = await this.prepare(f);
+      if (size === undefined) {
+        yield* this.finish(f, false);
+        continue;
       }
-    } catch (err) {
-      this.sink.reject({
-        reason: 'read-error',
-        file: f.path,
-        line: f.reader.splitter.linesSeen,
-        message: describeIoError(err),
-      });
-      yield* this.finish(f, false);
-      return;
+      plan.set(f, { size, start: f.readPos });
+      const q = queues.get(f.logType);
+      if (q) q.push(f);
+      else queues.set(f.logType, [f]);
     }
-    if (f.detached && !signal?.aborted) {
+    let active = [...queues.values()];
+    while (active.length > 0 && !signal?.aborted) {
+      const next: Follower[][] = [];
+      for (const q of active) {
+        const f = q[0]!;
+        const { size } = plan.get(f)!;
+        let more = false;
+        try {
+          more = await this.readChunk(f, size);
+        } catch (err) {
+          this.readError(f, err);
+          plan.delete(f);
+          yield* this.finish(f, false);
+        }
+        if (f.reader.out.length > 0) yield { source: f.logType, records: f.reader.take() };
+        if (!more) q.shift();
+        if (q.length > 0) next.push(q);
+        if (signal?.aborted) break;
+      }
+      active = next;
+    }
+    if (signal?.aborted) return;
+    for (const [f, { start }] of plan) {
+      if (!f.detached) continue;
       // Read once more a poll later before closing, in case the writer was still flushing.
       if (f.readPos === start) f.quietPolls++;
       if (f.quietPolls >= 2) yield* this.finish(f, true);
     }
+  }
+
+  /**
+   * Tells the merge about log types before their first records, so that it waits for them from
+   * the start instead of letting the first type read run ahead (its records would make the
+   * others' late).
+   */
+  private *announce(extra: readonly string[]): Generator<LiveBatch> {
+    for (const type of [...extra, ...this.followers.map((f) => f.logType)]) {
+      if (this.announced.has(type)) continue;
+      this.announced.add(type);
+      yield { source: type, records: [] };
+    }
+  }
+
+  /** Size to read up to this poll, after handling truncation; undefined = the file failed. */
+  private async prepare(f: Follower): Promise<number | undefined> {
+    let size: number;
+    try {
+      size = Number((await f.fh.stat({ bigint: true })).size);
+      if (size < f.readPos || (size !== f.lastSize && !(await this.prefixUnchanged(f, size))))
+        this.truncated(f, size);
+    } catch (err) {
+      this.readError(f, err);
+      return undefined;
+    }
+    f.lastSize = size;
+    return size;
+  }
+
+  /** Reads and splits one chunk; true when there is more to read up to `size`. */
+  private async readChunk(f: Follower, size: number): Promise<boolean> {
+    if (f.readPos >= size) return false;
+    const want = Math.min(this.buf.length, size - f.readPos);
+    const { bytesRead } = await f.fh.read(this.buf, 0, want, f.readPos);
+    if (bytesRead === 0) return false;
+    const chunk = this.buf.subarray(0, bytesRead);
+    const have = f.prefix.length;
+    if (have < FINGERPRINT_BYTES && f.readPos <= have && f.readPos + bytesRead > have) {
+      f.prefix = Buffer.concat([f.prefix, chunk.subarray(have - f.readPos, FINGERPRINT_BYTES - f.readPos)]);
+    }
+    f.readPos += bytesRead;
+    f.reader.splitter.push(chunk);
+    return f.readPos < size;
+  }
+
+  private readError(f: Follower, err: unknown): void {
+    this.sink.reject({
+      reason: 'read-error',
+      file: f.path,
+      line: f.reader.splitter.linesSeen,
+      message: describeIoError(err),
+    });
   }
 
   /** Compares the file's first bytes with the ones read before: different = rewritten in place. */
