@@ -1,12 +1,15 @@
 /**
- * `vigil analyze --follow <dir>`: live tail of a directory Zeek is writing, until SIGINT or
- * SIGTERM; then the position is saved (`--state`) and the summary printed. A second signal
- * exits at once without saving (the previous checkpoint stays: a restart re-reads, never skips).
+ * `vigil analyze --follow <dir>`: the analysis pipeline over a live tail of a directory Zeek is
+ * writing, until SIGINT or SIGTERM; then the position is saved (`--state`) and the report
+ * printed (the summary gains `live`: rotations, resumes, truncations, bytes that may be missed).
+ * A second signal exits at once without saving (the previous checkpoint stays: a restart
+ * re-reads, never skips).
  */
-
 import { LiveIngestRun, type LiveSummary } from '../ingest/live.js';
+import { runAnalysis } from '../pipeline/analysis.js';
+import type { AnalysisReport } from '../pipeline/report-schema.js';
 import type { AnalyzeOptions } from './analyze.js';
-import { formatSummaryTable } from './format.js';
+import { formatReportTable } from './format.js';
 
 export async function analyzeFollow(paths: readonly string[], opts: AnalyzeOptions): Promise<number> {
   const dir = opts.follow;
@@ -55,10 +58,22 @@ export async function analyzeFollow(paths: readonly string[], opts: AnalyzeOptio
         '; Ctrl-C to stop',
     );
   }
+  let report: AnalysisReport;
   try {
-    for await (const _batch of run.batches()) {
-      // Records flow to the summary's accounting; detectors attach here once they run live.
-    }
+    report = await runAnalysis([], {
+      ingest: run,
+      engine: opts.engine,
+      onDetection:
+        opts.format === 'ndjson'
+          ? (d, change, now) => {
+              const { id, type, category, attack, host, src, threat, certainty, summary } = d;
+              process.stdout.write(
+                `${JSON.stringify({ event: `detection-${change}`, at: now, id, type, category, attack, host, src, threat, certainty, summary, evidenceCount: d.evidenceCount })}\n`,
+              );
+            }
+          : undefined,
+    });
+    // Everything read has been merged and processed: the position is exact.
     run.saveCheckpoint();
   } catch (err) {
     say((err as Error).message);
@@ -68,10 +83,12 @@ export async function analyzeFollow(paths: readonly string[], opts: AnalyzeOptio
     process.off('SIGTERM', onSignal);
   }
   const summary = run.summary();
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ summary }, null, 2)}\n`);
+  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (opts.format === 'ndjson')
-    process.stdout.write(`${JSON.stringify({ event: 'summary', ...summary })}\n`);
-  else process.stdout.write(`${formatSummaryTable(summary)}\n${formatLive(summary)}\n`);
+    process.stdout.write(`${JSON.stringify({ event: 'summary', ...report.summary })}\n`);
+  else process.stdout.write(`${formatReportTable(report)}\n${formatLive(summary)}\n`);
+  if (summary.rejectedTotal > 0 && opts.quarantine && !opts.quiet)
+    say(`rejected lines kept in ${opts.quarantine}/rejects.jsonl`);
   const lost = summary.live.missedFiles + summary.live.truncations + summary.live.vanished;
   return summary.rejectedTotal > 0 || lost > 0 ? 1 : 0;
 }

@@ -8,7 +8,7 @@ import { IpHostView } from '../detect/ip-host-view.js';
 import { DETECTORS } from '../detect/registry.js';
 import type { DetectionChange } from '../detect/store.js';
 import type { Detection, DetectorFactory, HostView } from '../detect/types.js';
-import { type IngestOptions, IngestRun } from '../ingest/run.js';
+import { type IngestOptions, IngestRun, type IngestSummary } from '../ingest/run.js';
 import type { ZeekRecord } from '../model/records.js';
 import { HostScores, type PriorityListener } from '../score/host-scores.js';
 import { DEFAULT_SCORE_CONFIG, type ScoreConfig } from '../score/scoring.js';
@@ -27,6 +27,8 @@ export interface HostDirectory extends HostView {
 }
 
 export interface AnalysisOptions extends IngestOptions {
+  /** A record source other than `inputs` (the live tail, `vigil analyze --follow`). */
+  readonly ingest?: { batches(): AsyncIterable<ZeekRecord[]>; summary(): IngestSummary };
   readonly engine?: EngineConfig;
   readonly score?: ScoreConfig;
   readonly hosts?: HostDirectory;
@@ -55,7 +57,7 @@ export async function runAnalysis(
     accountScores.observe(d, now);
     opts.onDetection?.(d, change, now);
   });
-  const run = new IngestRun(inputs, opts);
+  const run = opts.ingest ?? new IngestRun(inputs, opts);
   let nextDecay = Number.NEGATIVE_INFINITY;
   const observe = hosts.observe?.bind(hosts);
   for await (const batch of run.batches()) {
