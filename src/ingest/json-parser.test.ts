@@ -182,12 +182,13 @@ test('null is unset; unknown fields are kept (nested ones flattened with dots)',
   assert.deepEqual(out[0]!.labels, ['x', 1]);
 });
 
-test('log type without _path: the given known type, else inferred from the fields', () => {
+test('log type without _path: the one given (user or file name) wins, else inferred from the fields', () => {
   const { _path, ...line } = CONN;
-  // a file named zeek.json: "zeek" is no log type, the fields say conn
-  assert.equal(parse([JSON.stringify(line)], { path: 'zeek' }).out[0]!._path, 'conn');
   assert.equal(parse([JSON.stringify(line)]).out[0]!._path, 'conn');
-  assert.equal(parse([JSON.stringify({ ts: 1, foo: 1 })], { path: 'zeek' }).out[0]!._path, 'zeek');
+  // known_certs has port_num like known_services: the file's own name must win over a guess
+  const cert = JSON.stringify({ ts: 1, host: '10.0.0.1', port_num: 443, subject: 'CN=a' });
+  assert.equal(parse([cert], { path: 'known_certs' }).out[0]!._path, 'known_certs');
+  assert.equal(parse([cert]).out[0]!._path, 'known_services');
   assert.equal(parse([JSON.stringify({ ts: 1, foo: 1 })]).out[0]!._path, 'unknown');
 });
 

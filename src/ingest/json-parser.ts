@@ -7,7 +7,7 @@
  * Values are normalised to the types of the log's schema; unknown fields are kept as they are.
  */
 import type { ZeekRecord } from '../model/records.js';
-import { isKnownLogType, type LogSchema, SIGNATURE_FIELDS, schemaFor } from '../model/schemas.js';
+import { type LogSchema, SIGNATURE_FIELDS, schemaFor } from '../model/schemas.js';
 import type { ZeekScalar, ZeekType, ZeekValue } from '../model/zeek-types.js';
 import { looksBinary, missingRequired } from './record-check.js';
 import type { RejectSink } from './rejects.js';
@@ -47,15 +47,11 @@ function pathInfo(path: string): PathInfo {
 }
 
 export class JsonParser {
-  private readonly givenIsKnown: boolean;
-
   constructor(
     private readonly file: string,
     private readonly sink: RejectSink,
     private readonly options: JsonParserOptions = {},
-  ) {
-    this.givenIsKnown = options.path !== undefined && isKnownLogType(options.path);
-  }
+  ) {}
 
   parse(line: string, lineNo: number, out: ZeekRecord[]): void {
     if (line.length === 0) return;
@@ -82,7 +78,7 @@ export class JsonParser {
       return;
     }
     const src = obj as Record<string, unknown>;
-    const path = typeof src._path === 'string' ? src._path : this.pathWithoutPathKey(src);
+    const path = typeof src._path === 'string' ? src._path : (this.options.path ?? inferPath(src));
     const info = pathInfo(path);
     const rec: Record<string, ZeekValue | undefined> = { _path: path, ts: undefined };
     const bad = this.copyFields(src, '', info, rec);
@@ -130,18 +126,6 @@ export class JsonParser {
       rec[name] = value;
     }
     return undefined;
-  }
-
-  /**
-   * Log type of a line without `_path`: the one given (user or file name) when it is a type
-   * Vigil knows; else the type the record's fields identify; else the name given, as is.
-   * A file named `zeek.json` or `eve-zeek.log` holding conn records thus reads as conn.
-   */
-  private pathWithoutPathKey(src: Record<string, unknown>): string {
-    const given = this.options.path;
-    if (given !== undefined && this.givenIsKnown) return given;
-    const inferred = inferPath(src);
-    return inferred === 'unknown' ? (given ?? inferred) : inferred;
   }
 
   private reject(
