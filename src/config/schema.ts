@@ -33,8 +33,6 @@ const cidr = z.string().refine((v) => isCidr(v) || ipaddr.isValid(v), {
   message: 'is not an IP address or CIDR range (e.g. 10.5.0.0/16)',
 });
 
-const ip = z.string().refine((v) => ipaddr.isValid(v), { message: 'is not an IP address' });
-
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -124,6 +122,11 @@ const identity = z
     maxHosts: z.number().int().positive().default(200_000),
     /** Past IP sessions kept per address for "which host was this IP at time t?". */
     sessionHistoryPerIp: z.number().int().positive().default(32),
+    /** Past IP sessions older than this (seconds after they closed) are forgotten. */
+    sessionHistorySeconds: z
+      .number()
+      .positive()
+      .default(30 * 86_400),
     /** Account ↔ host pairs kept per host (least recently seen dropped). */
     maxAccountsPerHost: z.number().int().positive().default(256),
   })
