@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -21,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import type { ZeekRecord } from '../model/records.js';
 import { loadCheckpoint } from './checkpoint.js';
+import { readLogFile } from './file-source.js';
 import { LiveIngestRun } from './live.js';
 import { type LiveBatch, type LiveMergeStats, mergeLive } from './merge.js';
 import { RejectSink } from './rejects.js';
@@ -356,6 +358,9 @@ test('a missing directory is an error; a corrupt checkpoint is an error, not a s
   writeFileSync(state, '{"version":1');
   const t2 = startTail(dir, { statePath: state });
   await assert.rejects(t2.done, /not valid JSON/);
+  writeFileSync(state, JSON.stringify({ version: 1, dir: '/elsewhere', savedAt: '', files: [] }));
+  const t3 = startTail(dir, { statePath: state });
+  await assert.rejects(t3.done, /is for \/elsewhere/);
 });
 
 async function* feed(
@@ -476,4 +481,70 @@ test('a backlog is read in step across log types: the merge restores event-time 
   assert.equal(s.late, 0);
   assert.deepEqual(s.byLog, { conn: 1500, dns: 1500 });
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1]! <= seen[i]!, `order at ${i}`);
+});
+
+const REAL = join(
+  import.meta.dirname,
+  '../../../shared/data/zeek/otrf-security-datasets/compound/LSASS_campaign_05/metasploit_sharpdump_lsass_memory_dump_zeek_logs',
+);
+
+test('real Zeek logs written live in pieces, conn.log rotated mid-way: the same records as the batch reader', async () => {
+  const names = readdirSync(REAL).filter((n) => n.endsWith('.log'));
+  const expected = new Map<string, ZeekRecord[]>();
+  const sink = new RejectSink();
+  for (const n of names) {
+    const recs: ZeekRecord[] = [];
+    for await (const b of readLogFile(join(REAL, n), sink)) recs.push(...b);
+    expected.set(n, recs);
+  }
+  assert.ok((expected.get('conn.log')?.length ?? 0) > 100);
+  const dir = tempDir();
+  const archive = join(dir, 'archive');
+  mkdirSync(archive);
+  const t = startTail(dir);
+  // Each file appears and grows in odd-sized pieces (cutting lines anywhere) over several polls.
+  const pending = names.map((n) => ({ n, bytes: readFileSync(join(REAL, n)), at: 0 }));
+  let step = 0;
+  let rotated = false;
+  while (pending.some((p) => p.at < p.bytes.length)) {
+    for (const p of pending) {
+      if (p.at >= p.bytes.length) continue;
+      const size = 1 + ((step * 7919 + p.n.length * 131) % 9000);
+      let piece = p.bytes.subarray(p.at, p.at + size);
+      if (p.n === 'conn.log' && !rotated && p.at + piece.length > p.bytes.length / 2) {
+        // Rotation: finish the current line, rename the file away, start a new one with the header.
+        const nl = p.bytes.indexOf(10, p.at);
+        piece = p.bytes.subarray(p.at, nl + 1);
+        appendFileSync(join(dir, p.n), piece);
+        p.at += piece.length;
+        renameSync(join(dir, p.n), join(archive, 'conn.12:00:00-13:00:00.log'));
+        const header = p.bytes.subarray(0, p.bytes.indexOf('\n#fields') + 1);
+        const types = p.bytes.subarray(
+          header.length,
+          p.bytes.indexOf('\n', p.bytes.indexOf('\n#types') + 1) + 1,
+        );
+        writeFileSync(join(dir, p.n), Buffer.concat([header, types]));
+        rotated = true;
+        continue;
+      }
+      appendFileSync(join(dir, p.n), piece);
+      p.at += piece.length;
+    }
+    step++;
+    if (step % 3 === 0) await settle(t, 1);
+  }
+  const total = [...expected.values()].reduce((a, r) => a + r.length, 0);
+  await waitFor('every record', () => t.records.length >= total);
+  await settle(t);
+  await t.stop();
+  assert.ok(rotated);
+  assert.equal(t.records.length, total);
+  assert.equal(t.sink.total, sink.total, 'the same rejects as the batch reader');
+  for (const n of names) {
+    const type = n.replace(/\.log$/, '');
+    const got = t.records.filter((r) =>
+      expected.get(n)!.length > 0 ? r._path === expected.get(n)![0]!._path : false,
+    );
+    assert.deepEqual(got, expected.get(n), `${type}: same records in the same order`);
+  }
 });

@@ -288,6 +288,8 @@ export class DirectoryTail {
   async *batches(): AsyncGenerator<LiveBatch> {
     const signal = this.options.signal;
     const cp = this.options.statePath ? loadCheckpoint(this.options.statePath) : undefined;
+    if (cp && resolve(cp.dir) !== resolve(this.dir))
+      throw new Error(`checkpoint ${this.options.statePath} is for ${cp.dir}, not ${this.dir}`);
     const listing = await this.list();
     if (listing === undefined) throw new Error(`cannot follow ${this.dir}: not a readable directory`);
     try {
