@@ -1,7 +1,13 @@
 /** Every detector Vigil runs. Adding a detector = its file, its test, one line here. */
 import { createDarknetScan } from './darknet-scan.js';
+import { createExternalServiceProbe } from './external-service-probe.js';
 import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
 import type { DetectorFactory } from './types.js';
 
-export const DETECTORS: readonly DetectorFactory[] = [createPortSweep, createPortScan, createDarknetScan];
+export const DETECTORS: readonly DetectorFactory[] = [
+  createPortSweep,
+  createPortScan,
+  createDarknetScan,
+  createExternalServiceProbe,
+];
