@@ -1,0 +1,53 @@
+/**
+ * Command actuator: runs a program with an argv array — never a shell string — for firewalls
+ * and in-house scripts. Placeholders `{action}`, `{host}`, `{ip}`, `{reason}` are replaced inside
+ * single argv elements only, so no value can become a new argument or shell syntax.
+ */
+import { execFile } from 'node:child_process';
+import type { ActionResult, ActionTarget, Actuator } from './types.js';
+
+export interface CommandOptions {
+  /** argv[0] is the program (absolute path recommended), the rest its arguments. */
+  readonly argv: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+export class CommandActuator implements Actuator {
+  readonly kind = 'command';
+
+  constructor(private readonly o: CommandOptions) {
+    if (o.argv.length === 0 || !o.argv[0])
+      throw new Error('command.argv: give the program and its arguments as a list');
+  }
+
+  isolate(target: ActionTarget, reason: string): Promise<ActionResult> {
+    return this.run('isolate', target, reason);
+  }
+
+  release(target: ActionTarget, reason: string): Promise<ActionResult> {
+    return this.run('release', target, reason);
+  }
+
+  private run(action: string, t: ActionTarget, reason: string): Promise<ActionResult> {
+    const vars: Record<string, string> = { action, host: t.host, ip: t.ip, reason };
+    const args = this.o.argv
+      .slice(1)
+      .map((a) => a.replace(/\{(action|host|ip|reason)\}/g, (_, k: string) => vars[k]!));
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.o.argv[0]!,
+        args,
+        { timeout: this.o.timeoutMs ?? 30_000, shell: false },
+        (err, stdout, stderr) => {
+          if (err)
+            reject(
+              new Error(
+                `command ${this.o.argv[0]} ${action}: ${err.message}${stderr ? ` — ${stderr.slice(0, 300)}` : ''}`,
+              ),
+            );
+          else resolve({ deviceId: t.host, detail: stdout.trim().slice(0, 300) || 'exit 0' });
+        },
+      );
+    });
+  }
+}
