@@ -106,7 +106,7 @@ export class RangeTable<T> {
   get(ip: string): T | undefined {
     const n = parseIPv4(ip);
     if (n >= 0) return this.getV4(n);
-    if (!ipaddr.isValid(ip)) return undefined;
+    if (!ip.includes(':') || !ipaddr.IPv6.isValid(ip)) return undefined;
     let addr = ipaddr.parse(ip);
     if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
       addr = (addr as ipaddr.IPv6).toIPv4Address();

@@ -19,8 +19,15 @@ export const DEFAULT_INTERNAL_RANGES: readonly string[] = [
   'fc00::/7',
 ];
 
+/** Strict address check: dotted-quad IPv4 (ipaddr.js alone also takes `10.5` and hex forms) or IPv6. */
+export function isIpAddress(v: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(v) || (v.includes(':') && ipaddr.IPv6.isValid(v));
+}
+
 function isCidr(v: string): boolean {
   try {
+    const slash = v.indexOf('/');
+    if (slash < 0 || !isIpAddress(v.slice(0, slash))) return false;
     ipaddr.parseCIDR(v);
     return true;
   } catch {
@@ -29,7 +36,7 @@ function isCidr(v: string): boolean {
 }
 
 /** An address or a CIDR range; a bare address means a /32 (/128). */
-const cidr = z.string().refine((v) => isCidr(v) || ipaddr.isValid(v), {
+const cidr = z.string().refine((v) => isCidr(v) || isIpAddress(v), {
   message: 'is not an IP address or CIDR range (e.g. 10.5.0.0/16)',
 });
 
@@ -110,7 +117,7 @@ const identity = z
      */
     hostOverrides: z
       .record(
-        z.string().refine((k) => ipaddr.isValid(k) || MAC_RE.test(k), {
+        z.string().refine((k) => isIpAddress(k) || MAC_RE.test(k), {
           message: 'is not an IP address or MAC (aa:bb:cc:dd:ee:ff)',
         }),
         hostName,
