@@ -3,16 +3,21 @@
  * an idle log type does not hold the others back), keep the same accounting as a batch run, and
  * save the tail's position.
  *
- * Checkpoint semantics: the saved offsets cover exactly the records already handed to the
- * consumer. It is written when the run ends (after everything read has been merged and consumed)
- * and, every `checkpointEveryMs`, at moments when the merge holds nothing back (`buffered` 0), so
- * a crash between saves re-reads at most what came after the last save — duplicates, never gaps.
+ * Checkpoint semantics: a saved position never runs ahead of the records handed to the consumer.
+ * It is written when the run ends (everything read has been merged and consumed) and while
+ * running: every `checkpointEveryMs` the tail's position is snapshotted together with how many
+ * records per log type it had yielded, and the snapshot is saved as soon as the merge has
+ * delivered all of those (its reorder buffers hold records back for up to the reorder window).
+ * A crash re-reads what came after the last saved snapshot — duplicates, never gaps.
  */
 import type { ZeekRecord } from '../model/records.js';
 import { type LiveMergeOptions, type LiveMergeStats, mergeLive } from './merge.js';
 import { RejectSink } from './rejects.js';
 import type { IngestSummary } from './run.js';
-import { DirectoryTail, type TailOptions, type TailStats } from './tail.js';
+import { DirectoryTail, type TailOptions, type TailSnapshot, type TailStats } from './tail.js';
+
+/** Snapshots waiting for the merge to deliver their records; older ones are dropped beyond this. */
+const MAX_PENDING_SNAPSHOTS = 64;
 
 export interface LiveIngestOptions extends TailOptions, LiveMergeOptions {
   /** Where rejected lines go (`rejects.jsonl` + `rejects.raw`); unset = not kept. */
@@ -23,7 +28,7 @@ export interface LiveIngestOptions extends TailOptions, LiveMergeOptions {
 
 export interface LiveSummary extends IngestSummary {
   /** What the tail saw: rotations, truncations, resumes, bytes that may be missed. */
-  readonly live: TailStats & { readonly idleReleases: number };
+  readonly live: TailStats & { readonly idleReleases: number; readonly checkpointsSaved: number };
 }
 
 export class LiveIngestRun {
@@ -32,6 +37,8 @@ export class LiveIngestRun {
   private readonly byLog = new Map<string, number>();
   private readonly mergeStats: LiveMergeStats = { late: 0, buffered: 0, idleReleases: 0 };
   private records = 0;
+  /** Periodic checkpoints written while running. */
+  checkpointsSaved = 0;
   private firstTs = Number.POSITIVE_INFINITY;
   private lastTs = Number.NEGATIVE_INFINITY;
 
@@ -46,20 +53,51 @@ export class LiveIngestRun {
   /** The merged stream, until the signal stops the tail; may yield empty batches (heartbeats). */
   async *batches(): AsyncGenerator<ZeekRecord[]> {
     const every = this.options.checkpointEveryMs ?? 10_000;
-    let lastSave = Date.now();
+    const periodic = this.options.statePath !== undefined && every > 0;
+    const pending: TailSnapshot[] = [];
+    let lastSnapshot = Date.now();
+    let lastTry = 0;
     try {
       for await (const batch of mergeLive(this.tail.batches(), this.mergeStats, this.options)) {
         this.account(batch);
         yield batch;
-        // The consumer is done with `batch`; the tail is paused at a yield. With nothing held in
-        // the merge, the tail's position is exactly what has been delivered.
-        if (this.mergeStats.buffered === 0 && this.tail.canCheckpoint && Date.now() - lastSave >= every) {
-          this.tail.saveCheckpoint();
-          lastSave = Date.now();
+        if (!periodic) continue;
+        // The consumer is done with `batch` and the tail is paused at a yield: a snapshot of its
+        // position now is consistent with the records it has yielded so far.
+        const now = Date.now();
+        if (now - lastSnapshot >= every && this.tail.canCheckpoint) {
+          pending.push(this.tail.snapshot());
+          if (pending.length > MAX_PENDING_SNAPSHOTS) pending.shift();
+          lastSnapshot = now;
+        }
+        if (pending.length > 0 && now - lastTry >= Math.min(every, 1000)) {
+          lastTry = now;
+          this.commit(pending);
         }
       }
     } finally {
       this.sink.close();
+    }
+  }
+
+  /** Saves the newest snapshot whose records have all been delivered; drops it and older ones. */
+  private commit(pending: TailSnapshot[]): void {
+    const delivered = this.mergeStats.delivered?.();
+    if (!delivered) return;
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const snap = pending[i]!;
+      let covered = true;
+      for (const [source, n] of snap.yielded) {
+        if (n > 0 && (delivered.get(source) ?? 0) < n) {
+          covered = false;
+          break;
+        }
+      }
+      if (!covered) continue;
+      this.tail.saveCheckpoint(snap.checkpoint);
+      this.checkpointsSaved++;
+      pending.splice(0, i + 1);
+      return;
     }
   }
 
@@ -88,7 +126,11 @@ export class LiveIngestRun {
       lastTs: this.records > 0 ? this.lastTs : null,
       files: this.tail.stats.filesFollowed,
       late: this.mergeStats.late,
-      live: { ...this.tail.stats, idleReleases: this.mergeStats.idleReleases },
+      live: {
+        ...this.tail.stats,
+        idleReleases: this.mergeStats.idleReleases,
+        checkpointsSaved: this.checkpointsSaved,
+      },
     };
   }
 }

@@ -23,6 +23,23 @@ class RecordHeap {
     return this.items[0]!.ts;
   }
 
+  /** Insertion number of the top record (the live merge: read order within a source). */
+  peekSeq(): number {
+    return this.seqs[0]!;
+  }
+
+  /** Smallest insertion number held, Infinity when empty. O(n): for occasional checkpoints. */
+  minSeq(): number {
+    let m = Number.POSITIVE_INFINITY;
+    for (const s of this.seqs) if (s < m) m = s;
+    return m;
+  }
+
+  /** Records pushed so far. */
+  get pushed(): number {
+    return this.seq;
+  }
+
   push(rec: ZeekRecord): void {
     const items = this.items;
     const seqs = this.seqs;
@@ -222,11 +239,19 @@ export interface LiveMergeStats extends MergeStats {
   buffered: number;
   /** Times a source's reorder buffer was released because the source went idle. */
   idleReleases: number;
+  /**
+   * Set by mergeLive: per source, how many of its records, in input order, have all been
+   * yielded (the first one still held is the next). Undefined while a yielded-in-slices output
+   * is only partly handed on. For checkpoints that cover exactly what was delivered.
+   */
+  delivered?: () => ReadonlyMap<string, number> | undefined;
 }
 
 class LiveCursor {
   readonly heap = new RecordHeap();
   ready: ZeekRecord[] = [];
+  /** Input order numbers of `ready`, in step with it. */
+  readySeqs: number[] = [];
   pos = 0;
   maxTs = Number.NEGATIVE_INFINITY;
   lastDataAt: number;
@@ -257,9 +282,21 @@ class LiveCursor {
     if (heap.size === 0 || heap.peekTs() > upTo) return;
     if (this.pos > 0) {
       this.ready = this.ready.slice(this.pos);
+      this.readySeqs = this.readySeqs.slice(this.pos);
       this.pos = 0;
     }
-    while (heap.size > 0 && heap.peekTs() <= upTo) this.ready.push(heap.pop());
+    while (heap.size > 0 && heap.peekTs() <= upTo) {
+      this.readySeqs.push(heap.peekSeq());
+      this.ready.push(heap.pop());
+    }
+  }
+
+  /** Records of this source, in input order, that have all left the merge. */
+  delivered(): number {
+    let m = this.heap.minSeq();
+    const seqs = this.readySeqs;
+    for (let i = this.pos; i < seqs.length; i++) if (seqs[i]! < m) m = seqs[i]!;
+    return m === Number.POSITIVE_INFINITY ? this.heap.pushed : m;
   }
 }
 
@@ -324,10 +361,15 @@ export async function* mergeLive(
       }
       if (best.head === undefined) {
         best.ready = [];
+        best.readySeqs = [];
         best.pos = 0;
       }
     }
   };
+
+  let unyielded = 0;
+  stats.delivered = () =>
+    unyielded > 0 ? undefined : new Map([...cursors].map(([k, c]) => [k, c.delivered()] as const));
 
   const countBuffered = (): void => {
     let n = 0;
@@ -345,15 +387,22 @@ export async function* mergeLive(
     if (c && batch.records.length > 0) c.add(batch.records, now, window);
     emit(now, false);
     countBuffered();
-    while (out.length > batchSize) {
-      yield out.slice(0, batchSize);
-      out = out.slice(batchSize);
-    }
     const ready = out;
     out = [];
-    yield ready;
+    if (ready.length <= batchSize) yield ready;
+    else {
+      for (let i = 0; i < ready.length; i += batchSize) {
+        unyielded = Math.max(0, ready.length - i - batchSize);
+        yield ready.slice(i, i + batchSize);
+      }
+      unyielded = 0;
+    }
   }
   emit(clock(), true);
   countBuffered();
-  for (let i = 0; i < out.length; i += batchSize) yield out.slice(i, i + batchSize);
+  for (let i = 0; i < out.length; i += batchSize) {
+    unyielded = Math.max(0, out.length - i - batchSize);
+    yield out.slice(i, i + batchSize);
+  }
+  unyielded = 0;
 }

@@ -248,6 +248,11 @@ interface GzipRecovery {
   readonly entry: FileCheckpoint;
 }
 
+export interface TailSnapshot {
+  readonly checkpoint: Checkpoint;
+  readonly yielded: ReadonlyMap<string, number>;
+}
+
 export class DirectoryTail {
   readonly stats: TailStats = {
     filesFollowed: 0,
@@ -268,6 +273,8 @@ export class DirectoryTail {
   private dirMissing = false;
   private recovering = false;
   private readonly announced = new Set<string>();
+  /** Records yielded so far per source: pairs a checkpoint with the merge's `delivered`. */
+  private readonly yielded = new Map<string, number>();
 
   constructor(
     dir: string,
@@ -341,14 +348,27 @@ export class DirectoryTail {
     };
   }
 
+  /**
+   * The checkpoint now, with how many records per source had been yielded when it was taken:
+   * it may be saved once the consumer has received that many of each (LiveIngestRun).
+   */
+  snapshot(): TailSnapshot {
+    return { checkpoint: this.checkpoint(), yielded: new Map(this.yielded) };
+  }
+
+  private batch(source: string, records: ZeekRecord[]): LiveBatch {
+    this.yielded.set(source, (this.yielded.get(source) ?? 0) + records.length);
+    return { source, records };
+  }
+
   /** False while finishing gzip files from a previous run: they are not in checkpoint() yet. */
   get canCheckpoint(): boolean {
     return !this.recovering;
   }
 
-  /** Writes the checkpoint to `statePath` (atomically); no-op without one. */
-  saveCheckpoint(): void {
-    if (this.options.statePath) saveCheckpoint(this.options.statePath, this.checkpoint());
+  /** Writes a checkpoint (default: the position now) to `statePath`, atomically; no-op without one. */
+  saveCheckpoint(cp: Checkpoint = this.checkpoint()): void {
+    if (this.options.statePath) saveCheckpoint(this.options.statePath, cp);
   }
 
   private warn(text: string): void {
@@ -512,7 +532,7 @@ export class DirectoryTail {
           plan.delete(f);
           yield* this.finish(f, false);
         }
-        if (f.reader.out.length > 0) yield { source: f.logType, records: f.reader.take() };
+        if (f.reader.out.length > 0) yield this.batch(f.logType, f.reader.take());
         if (!more) q.shift();
         if (q.length > 0) next.push(q);
         if (signal?.aborted) break;
@@ -611,7 +631,7 @@ export class DirectoryTail {
     if (i >= 0) this.followers.splice(i, 1);
     await f.fh.close().catch(() => undefined);
     this.stats.filesFinished++;
-    if (f.reader.out.length > 0) yield { source: f.logType, records: f.reader.take() };
+    if (f.reader.out.length > 0) yield this.batch(f.logType, f.reader.take());
   }
 
   /**
@@ -739,7 +759,7 @@ export class DirectoryTail {
         }
         pos += chunk.length;
         reader.splitter.push(chunk);
-        if (reader.out.length > 0) yield { source: entry.logType, records: reader.take() };
+        if (reader.out.length > 0) yield this.batch(entry.logType, reader.take());
       }
       reader.splitter.end(true);
       if (pos < entry.offset) {
@@ -759,7 +779,7 @@ export class DirectoryTail {
       stream.destroy();
     }
     this.stats.filesFinished++;
-    if (reader.out.length > 0) yield { source: entry.logType, records: reader.take() };
+    if (reader.out.length > 0) yield this.batch(entry.logType, reader.take());
   }
 }
 
