@@ -4,10 +4,12 @@ import { createExternalServiceProbe } from './external-service-probe.js';
 import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
 import type { DetectorFactory } from './types.js';
+import { createWebVulnerabilityScan } from './web-vulnerability-scan.js';
 
 export const DETECTORS: readonly DetectorFactory[] = [
   createPortSweep,
   createPortScan,
   createDarknetScan,
   createExternalServiceProbe,
+  createWebVulnerabilityScan,
 ];
