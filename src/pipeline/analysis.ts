@@ -10,7 +10,8 @@ import type { DetectionChange } from '../detect/store.js';
 import type { Detection, DetectorFactory, HostView } from '../detect/types.js';
 import { type IngestOptions, IngestRun, type IngestSummary } from '../ingest/run.js';
 import type { ZeekRecord } from '../model/records.js';
-import { HostScores, type PriorityListener } from '../score/host-scores.js';
+import type { Responder, Subject } from '../respond/responder.js';
+import { type HostScoreState, HostScores, type PriorityListener } from '../score/host-scores.js';
 import { DEFAULT_SCORE_CONFIG, type ScoreConfig } from '../score/scoring.js';
 import {
   type AnalysisReport,
@@ -38,6 +39,8 @@ export interface AnalysisOptions extends IngestOptions {
   readonly onPriorityChange?: PriorityListener;
   /** Each merged batch, after detection (progress, storage). */
   readonly onBatch?: (batch: readonly ZeekRecord[]) => void;
+  /** Acts on host scores under policy (dry-run, approve, auto). */
+  readonly responder?: Responder;
 }
 
 /** Event-time seconds between decay passes over all scored hosts. */
@@ -52,9 +55,13 @@ export async function runAnalysis(
   const scores = new HostScores(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
   const accountScores = HostScores.forAccounts(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
   if (opts.onPriorityChange) scores.onPriorityChange(opts.onPriorityChange);
+  const responder = opts.responder;
   engine.onDetection((d, change, now) => {
     scores.observe(d, now);
     accountScores.observe(d, now);
+    // Decide at the event time of the detection; the actuator calls run after the batch.
+    const st = responder && scores.get(d.host);
+    if (st) responder.evaluate(subjectOf(st, hosts, engine), now);
     opts.onDetection?.(d, change, now);
   });
   const run = opts.ingest ?? new IngestRun(inputs, opts);
@@ -68,7 +75,10 @@ export async function runAnalysis(
       scores.decayAll(now);
       accountScores.decayAll(now);
       nextDecay = now + DECAY_PASS_SECONDS;
+      // Decay may end a policy's condition: re-evaluate every scored host (auto-release).
+      if (responder) for (const st of scores.ranked()) responder.evaluate(subjectOf(st, hosts, engine), now);
     }
+    if (responder) await responder.settle();
     opts.onBatch?.(batch);
   }
   engine.finish();
@@ -77,7 +87,29 @@ export async function runAnalysis(
     scores.decayAll(summary.lastTs);
     accountScores.decayAll(summary.lastTs);
   }
-  return buildReport(engine, scores, accountScores, hosts, { ...summary, rejected: { ...summary.rejected } });
+  const report = buildReport(engine, scores, accountScores, hosts, {
+    ...summary,
+    rejected: { ...summary.rejected },
+  });
+  if (opts.responder) report.responses = [...opts.responder.audit.all];
+  return report;
+}
+
+/** What the responder needs to know about a host now. */
+function subjectOf(st: HostScoreState, hosts: HostDirectory, engine: DetectionEngine): Subject {
+  const latest = st.detections.reduce((a, d) => (d.lastTs > a.lastTs ? d : a), st.detections[0]!);
+  const active = new Set(st.score.contributions.map((c) => c.detection));
+  return {
+    host: st.host,
+    ip: latest.src,
+    names: hosts.names(st.host),
+    roles: hosts.roles(st.host),
+    priority: st.score.priority,
+    threat: st.score.threat,
+    certainty: st.score.certainty,
+    detections: st.detections.filter((d) => active.has(d.id)).map((d) => ({ id: d.id, type: d.type })),
+    inCampaign: engine.campaigns.campaignOf(st.host) !== undefined,
+  };
 }
 
 function buildReport(
