@@ -227,3 +227,27 @@ test('bad JSON lines: located, counted by reason, raw kept; the file goes on', (
   assert.match(events[3]!.message, /field orig_bytes \(count\) has value "lots"/);
   assert.deepEqual(raws, lines.slice(0, 10));
 });
+
+test('hostile JSON: deep nesting is a located bad-value (no stack overflow), __proto__ kept as a field', () => {
+  const deep = `{"ts":1,"a":${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}}`;
+  const deepArray = `{"ts":1,"x":${'['.repeat(100000)}${']'.repeat(100000)}}`;
+  const proto = JSON.stringify({ ...CONN, extra: 1 }).replace('"extra":1', '"__proto__":["x"]');
+  const { out, events } = parse([deep, deepArray, proto, JSON.stringify(CONN)]);
+  assert.deepEqual(
+    events.map((e) => [e.reason, e.line]),
+    [
+      ['bad-value', 1],
+      ['bad-value', 2],
+    ],
+  );
+  assert.equal(out.length, 2);
+  assert.equal(Object.getPrototypeOf(out[0]), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(out[0], '__proto__')?.value, ['x']);
+  assert.deepEqual(out[1], CONN);
+});
+
+test('JSON numbers out of range are bad values', () => {
+  const { out, events } = parse([JSON.stringify(CONN).replace('"duration":1.5', '"duration":1e999')]);
+  assert.equal(out.length, 0);
+  assert.equal(events[0]!.reason, 'bad-value');
+});

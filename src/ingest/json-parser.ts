@@ -81,7 +81,13 @@ export class JsonParser {
     const path = typeof src._path === 'string' ? src._path : (this.options.path ?? inferPath(src));
     const info = pathInfo(path);
     const rec: Record<string, ZeekValue | undefined> = { _path: path, ts: undefined };
-    const bad = this.copyFields(src, '', info, rec);
+    let bad: string | undefined;
+    try {
+      bad = this.copyFields(src, '', info, rec, 0);
+    } catch {
+      // a backstop: hostile nesting that still overflows the stack (JSON.stringify of a value)
+      bad = 'a value nested too deeply to read';
+    }
     if (bad !== undefined) {
       this.reject('bad-value', lineNo, bad, line);
       return;
@@ -104,7 +110,9 @@ export class JsonParser {
     prefix: string,
     info: PathInfo,
     rec: Record<string, ZeekValue | undefined>,
+    depth: number,
   ): string | undefined {
+    if (depth > MAX_DEPTH) return `object nested more than ${MAX_DEPTH} levels at ${prefix.slice(0, 80)}`;
     for (const key in src) {
       const v = src[key];
       // `_path` is the record's log type; `_write_ts` (json-streaming) is when the writer wrote
@@ -113,11 +121,20 @@ export class JsonParser {
         continue;
       let name = prefix === '' ? key : `${prefix}.${key}`;
       if (typeof v === 'object' && !Array.isArray(v)) {
-        const bad = this.copyFields(v as Record<string, unknown>, name, info, rec);
+        const bad = this.copyFields(v as Record<string, unknown>, name, info, rec, depth + 1);
         if (bad !== undefined) return bad;
         continue;
       }
-      if (name.includes('_')) name = info.undotted.get(name) ?? name;
+      if (name.includes('_')) {
+        name = info.undotted.get(name) ?? name;
+        if (name === '__proto__') {
+          // assigning would replace the record's prototype and lose the value: define it instead
+          const value = convert(v, undefined);
+          if (value !== BAD)
+            Object.defineProperty(rec, name, { value, enumerable: true, writable: true, configurable: true });
+          continue;
+        }
+      }
       const type = info.schema?.byName.get(name) ?? (name === 'ts' ? TIME : undefined);
       const value = convert(v, type);
       if (value === BAD) {
@@ -139,6 +156,9 @@ export class JsonParser {
 }
 
 const TIME: ZeekType = { name: 'time', scalar: 'time', container: false };
+
+/** Zeek nests records a few levels at most; deeper input is hostile and rejected, not recursed. */
+const MAX_DEPTH = 32;
 
 function convert(v: unknown, type: ZeekType | undefined): ZeekValue | typeof BAD {
   if (type === undefined) {

@@ -379,3 +379,29 @@ test('binary content in a TSV line is binary-garbage, with the raw line kept', (
   assert.equal(events[0]!.reason, 'binary-garbage');
   assert.equal(raws[0], garbage);
 });
+
+test('hostile field names: __proto__ is reported and not kept; the record keeps its prototype', () => {
+  const text = [
+    header('mylog', ['ts', '__proto__', 'a'], ['time', 'string', 'string']),
+    row('1', 'x', 'y'),
+  ].join('\n');
+  const { out, events } = parse(text);
+  assert.deepEqual(
+    events.map((e) => [e.reason, e.line]),
+    [['bad-header', 7]],
+  );
+  assert.equal(Object.getPrototypeOf(out[0]), Object.prototype);
+  assert.deepEqual(out, [{ _path: 'mylog', ts: 1, a: 'y' }]);
+});
+
+test('numbers out of range (1e999) are bad values, never Infinity', () => {
+  const text = [header('mylog', ['ts', 'd'], ['time', 'double']), row('1', '1e999'), row('1e999', '1')].join(
+    '\n',
+  );
+  const { out, events } = parse(text);
+  assert.equal(out.length, 0);
+  assert.deepEqual(
+    events.map((e) => e.reason),
+    ['bad-value', 'bad-value'],
+  );
+});

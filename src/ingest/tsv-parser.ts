@@ -191,9 +191,22 @@ export class TsvParser {
         this.openTs = t;
         break;
       }
-      case 'fields':
-        this.setFields(value.split(this.separator), undefined);
+      case 'fields': {
+        const names = value.split(this.separator);
+        if (names.includes('__proto__')) {
+          this.sink.reject(
+            {
+              reason: 'bad-header',
+              file: this.file,
+              line: lineNo,
+              message: 'a field named __proto__ is not kept',
+            },
+            line,
+          );
+        }
+        this.setFields(names, undefined);
         break;
+      }
       case 'types': {
         const types = value.split(this.separator);
         if (!this.fieldNames || types.length !== this.fieldNames.length) {
@@ -229,7 +242,8 @@ export class TsvParser {
         type,
         convert: tsvConverter(type.scalar),
         textual: !isNumericScalar(type.scalar) && type.scalar !== 'bool',
-        skip: name === '',
+        // `__proto__` would replace the record's prototype rather than set a field
+        skip: name === '' || name === '__proto__',
       };
     });
   }

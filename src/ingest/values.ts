@@ -142,7 +142,11 @@ function isDecimalText(t: string): boolean {
   return i === n;
 }
 
-const toNumber: ScalarConverter = (t) => (isDecimalText(t) ? +t : BAD);
+const toNumber: ScalarConverter = (t) => {
+  if (!isDecimalText(t)) return BAD;
+  const n = +t;
+  return Number.isFinite(n) ? n : BAD; // 1e999
+};
 
 const toInteger: ScalarConverter = (t) => (isIntegerText(t) ? +t : BAD);
 
@@ -178,7 +182,10 @@ const ISO_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2
 export function parseTime(v: unknown): number | typeof BAD {
   if (typeof v === 'number') return Number.isFinite(v) ? v : BAD;
   if (typeof v !== 'string') return BAD;
-  if (isDecimalText(v)) return +v;
+  if (isDecimalText(v)) {
+    const n = +v;
+    return Number.isFinite(n) ? n : BAD;
+  }
   const m = ISO_TS.exec(v);
   if (!m) return BAD;
   const zone = m[3] === undefined ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
@@ -200,7 +207,7 @@ export function jsonScalar(v: unknown, type: ZeekScalarType): Converted {
       return parseTime(v);
     case 'interval':
     case 'double':
-      if (typeof v === 'number') return v;
+      if (typeof v === 'number') return Number.isFinite(v) ? v : BAD;
       return typeof v === 'string' ? toNumber(v) : BAD;
     case 'count':
     case 'int':
