@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { defaultConfig, type VigilConfig } from '../config/schema.js';
+import { DomainStats } from '../enrich/domains.js';
 import { IngestRun } from '../ingest/run.js';
 import type { ZeekRecord } from '../model/records.js';
 import { isGenericHostName, normaliseHostName, parseAccount } from './names.js';
+import { loadState, saveState } from './state.js';
 import { IdentityTracker } from './tracker.js';
 
 const DATA = join(import.meta.dirname, '../../../shared/data/zeek');
@@ -462,4 +464,63 @@ test('idle timeout closes sessions; history is bounded; hostAt is null outside s
   assert.equal(tr.hostAt('10.1.1.1', T0 + 5 * H + 300), undefined);
   assert.equal(tr.hostAt('10.1.1.1', T0), undefined, 'older than the kept history');
   assert.equal(tr.stats().openSessions, 0);
+});
+
+test('state lasts: save, restore, same answers; account pairs are not new after a restart', async () => {
+  const cfg = defaultConfig();
+  cfg.network.vpnPools = ['10.9.0.0/24'];
+  const a = new IdentityTracker(cfg);
+  const domains = new DomainStats(cfg.domains);
+  a.observe(dhcp(T0, '10.1.2.50', 'aa:aa:aa:aa:aa:01', 'LAPTOP-ALICE'));
+  a.observe(ntlm(T0 + 60, '10.1.2.50', '10.5.0.10', 'LAPTOP-ALICE', 'alice', 'CORP'));
+  a.observe(ntlm(T0 + 2 * H, '10.9.0.5', '10.5.1.20', 'WIN-5E3B6M3GKQO', 'administrator', 'CORP'));
+  a.observe(conn(T0 + 2 * H + 5, '10.9.0.5', '10.5.0.10', 88));
+  a.observe(conn(T0 + 2 * H + 5, '10.9.0.5', '10.5.0.10', 389));
+  a.observe(conn(T0 + 9 * H, '10.9.0.5', '10.5.0.10', 389)); // new tenure after idle (pool: no carry-over)
+  domains.observe('mail.yandex.ru', 'name:WIN-5E3B6M3GKQO', T0 + 2 * H);
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-state-'));
+  const file = join(dir, 'state.json');
+  assert.equal(loadState(file, new IdentityTracker(cfg)), false, 'first run: no state yet');
+  saveState(file, a, domains);
+  const b = new IdentityTracker(cfg);
+  const d2 = new DomainStats(cfg.domains);
+  assert.equal(loadState(file, b, d2), true);
+  const views = (t: IdentityTracker) =>
+    t
+      .hosts()
+      .map((h) => t.view(h))
+      .sort((x, y) => x.key.localeCompare(y.key));
+  assert.deepEqual(views(b), views(a));
+  assert.deepEqual(b.stats(), a.stats());
+  for (const [ip, t] of [
+    ['10.1.2.50', T0 + 100],
+    ['10.9.0.5', T0 + 2 * H + 1],
+    ['10.9.0.5', T0 + 9 * H],
+  ] as const)
+    assert.equal(b.hostAt(ip, t)?.key, a.hostAt(ip, t)?.key, `${ip}@${t}`);
+  assert.equal(d2.prevalence('yandex.ru'), 1);
+  // Continue after the restart: Alice's laptop is the same host, her account is not new there.
+  b.observe(ntlm(T0 + 5 * H, '10.1.2.77', '10.5.0.10', 'LAPTOP-ALICE', 'alice', 'CORP'));
+  const alice = b.host('LAPTOP-ALICE')!;
+  assert.equal(alice.key, 'mac:aa:aa:aa:aa:aa:01');
+  assert.deepEqual(alice.ips, ['10.1.2.50', '10.1.2.77']);
+  assert.equal(b.isNewAccountOnHost('CORP\\alice', alice, T0 + 5 * H), false);
+  assert.equal(b.roles(b.hostAt('10.5.0.10', T0 + 9 * H)!)[0]?.role, 'domain-controller');
+  writeFileSync(file, '{"version":99}');
+  assert.throws(() => loadState(file, new IdentityTracker(cfg)), /not a Vigil state file/);
+});
+
+test('bounded memory: the host table is trimmed to identity.maxHosts (least recently seen first)', () => {
+  const cfg = defaultConfig();
+  cfg.identity.maxHosts = 50;
+  cfg.identity.sessionIdleSeconds = 60;
+  const tr = new IdentityTracker(cfg);
+  for (let i = 0; i < 400; i++) {
+    const ip = `10.20.${i >> 8}.${i & 255}`;
+    tr.observe(ntlm(T0 + i * 30, ip, '10.0.0.5', `WS${i}`));
+  }
+  tr.sweep(T0 + 400 * 30);
+  assert.ok(tr.stats().hosts <= 55, JSON.stringify(tr.stats()));
+  assert.ok(tr.host('WS399'));
+  assert.equal(tr.host('WS0'), undefined);
 });
