@@ -608,3 +608,52 @@ test('periodic checkpoints under steady load never run ahead of delivered record
   assert.equal(run2.summary().live.resumed, 2);
   assert.ok(got2.length < TOTAL, 'resumed from the periodic checkpoint, not from the start');
 });
+
+test('rewritten in place while stopped (same inode, other first bytes): reported, the new content read from 0', async () => {
+  const dir = tempDir();
+  const state = join(dir, '.state.json');
+  const file = join(dir, 'conn.log');
+  writeFileSync(file, jsonLines(0, 20));
+  const t1 = startTail(dir, { statePath: state });
+  await waitFor('run 1', () => t1.records.length === 20);
+  await t1.stop();
+  t1.tail.saveCheckpoint();
+  const ino = statSync(file).ino;
+  writeFileSync(file, jsonLines(500, 530)); // O_TRUNC: same inode, longer, different content
+  assert.equal(statSync(file).ino, ino);
+  const t2 = startTail(dir, { statePath: state });
+  await waitFor('run 2', () => t2.records.length === 30);
+  await settle(t2);
+  await t2.stop();
+  assert.deepEqual(t2.uids(), range(500, 530));
+  assert.equal(t2.tail.stats.resumed, 0);
+  assert.equal(
+    t2.tail.stats.missedFiles,
+    1,
+    'the old content is gone: counted, not silently resumed mid-file',
+  );
+});
+
+test('live merge: a stalled active source cannot make the buffers grow without bound', async () => {
+  const clock = { t: 0 };
+  const stats: LiveMergeStats = { late: 0, buffered: 0, idleReleases: 0 };
+  const steps: Array<LiveBatch | number> = [{ source: 'rdp', records: [] }];
+  for (let i = 0; i < 50; i++)
+    steps.push({
+      source: 'conn',
+      records: recs('conn', ...Array.from({ length: 10 }, (_, k) => i * 10 + k)),
+    });
+  let emitted = 0;
+  let maxBuffered = 0;
+  for await (const b of mergeLive(feed(steps, clock), stats, {
+    reorderWindowSeconds: 0,
+    idleMs: 1e9,
+    maxBufferedRecords: 100,
+    now: () => clock.t,
+  })) {
+    emitted += b.length;
+    maxBuffered = Math.max(maxBuffered, stats.buffered);
+  }
+  assert.equal(emitted, 500);
+  assert.ok(maxBuffered <= 110, `buffered up to ${maxBuffered}`);
+});
