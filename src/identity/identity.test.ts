@@ -7,11 +7,12 @@ import { defaultConfig, type VigilConfig } from '../config/schema.js';
 import { DomainStats } from '../enrich/domains.js';
 import { IngestRun } from '../ingest/run.js';
 import type { ZeekRecord } from '../model/records.js';
+import { sharedData } from '../test-support/shared-data.js';
 import { isGenericHostName, normaliseHostName, parseAccount } from './names.js';
 import { loadState, saveState } from './state.js';
 import { IdentityTracker } from './tracker.js';
 
-const DATA = join(import.meta.dirname, '../../../shared/data/zeek');
+const DATA = sharedData('zeek') ?? join(import.meta.dirname, '../../../shared/data/zeek');
 const OTRF = join(DATA, 'otrf-security-datasets/compound');
 const BTEST = join(DATA, 'zeek-btest-baselines');
 

@@ -45,13 +45,12 @@ import type { ZeekRecord } from '../model/records.js';
 import { type FieldSpec, isKnownLogType, schemaFor } from '../model/schemas.js';
 import { isNumericScalar, parseZeekType, type ZeekType, type ZeekValue } from '../model/zeek-types.js';
 import { isoTime, type JsonStyle, jsonLine } from '../model/zeek-writer.js';
+import { SHARED_DATA_MISSING, sharedData } from '../test-support/shared-data.js';
 import { type FileReadOptions, readLogFile } from './file-source.js';
 import { type RejectEvent, RejectSink } from './rejects.js';
 
-const DATA = resolve(import.meta.dirname, '../../../shared/data/zeek');
-const SKIP = existsSync(DATA)
-  ? false
-  : `real Zeek data not found at ${DATA} (see ../shared/data/MANIFEST.md)`;
+const DATA = sharedData('zeek') ?? resolve(import.meta.dirname, '../../../shared/data/zeek');
+const SKIP = existsSync(DATA) ? false : SHARED_DATA_MISSING;
 
 const MASK_TS = 'XXXXXXXXXX.XXXXXX';
 const EPOCH = '1600000000.000000';
