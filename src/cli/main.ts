@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyze } from './analyze.js';
 import { runDemo } from './demo.js';
+import { hosts } from './hosts.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -100,6 +101,29 @@ export function buildProgram(): Command {
         pollMs: opts.pollMs,
         idleMs: opts.idleMs,
         archive: opts.archive,
+      });
+    });
+
+  program
+    .command('hosts')
+    .description(
+      'list hosts: names, addresses over time, roles with evidence, accounts, external peer countries',
+    )
+    .argument('<paths...>', 'log files, .gz files, Zeek log directories, or - for stdin')
+    .option('-c, --config <file>', 'Vigil config file (YAML or JSON); defaults apply without one')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .option('-q, --quiet', 'no progress bar and no per-line reject messages', false)
+    .option('--state <file>', 'restore identity state from this file first and save it after')
+    .option('--all', 'also list address-only hosts (no name, role or account)', false)
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await hosts(paths, {
+        config: opts.config,
+        format: opts.format,
+        quiet: opts.quiet,
+        state: opts.state,
+        all: opts.all,
       });
     });
 
