@@ -32,7 +32,7 @@ test('vigil hosts --format json on the OTRF AD lab: DC with evidence, MKT01 with
   assert.ok(dc);
   assert.equal(dc.highValue, true);
   const role = dc.roles.find((r) => r.role === 'domain-controller');
-  assert.ok(role && role.evidence.some((e) => e.startsWith('Kerberos KDC (88)')));
+  assert.ok(role?.evidence.some((e) => e.startsWith('Kerberos KDC (88)')));
   const mkt = doc.hosts.find((h) => h.name === 'MKT01');
   assert.ok(mkt?.accounts.some((a) => a.account === 'pandalab\\pedro.gustavo'));
   assert.ok(existsSync(state));
