@@ -3,6 +3,7 @@ import { createDarknetScan } from './darknet-scan.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
 import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
+import { createRareUserAgent } from './rare-user-agent.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
 import type { DetectorFactory } from './types.js';
 import { createWebVulnerabilityScan } from './web-vulnerability-scan.js';
@@ -14,4 +15,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createExternalServiceProbe,
   createWebVulnerabilityScan,
   createSuspiciousRemoteExecution,
+  createRareUserAgent,
 ];
