@@ -92,3 +92,29 @@ test('analyze reports a sweep as a detection on its host, in the versioned JSON 
   assert.equal(events[0]!.event, 'detection-new');
   assert.equal(events.at(-1)!.event, 'summary');
 });
+
+test('responses lists the audit log (table and json)', async () => {
+  const { AuditLog } = await import('../respond/audit.js');
+  const file = join(mkdtempSync(join(tmpdir(), 'vigil-cli-')), 'audit.jsonl');
+  const log = new AuditLog(file);
+  log.append({
+    eventTime: 1_623_515_940,
+    policy: 'isolate-dc',
+    action: 'isolate-host',
+    host: 'dc1',
+    ip: '10.5.0.11',
+    outcome: 'executed',
+    reason: 'Critical domain controller scanning',
+    detections: ['abc'],
+    score: { threat: 90, certainty: 95, priority: 'Critical' },
+    actuator: 'falcon',
+    response: 'aid-1: contain accepted',
+    by: 'policy',
+  });
+  log.close();
+  const t = vigil(['responses', '--audit', file]);
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stdout, /executed\s+isolate-dc\s+dc1\s+10\.5\.0\.11/);
+  const j = vigil(['responses', '--audit', file, '--format', 'json']);
+  assert.equal((JSON.parse(j.stdout) as { outcome: string }[])[0]!.outcome, 'executed');
+});

@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { analyze } from './analyze.js';
 import { runDemo } from './demo.js';
 import { hosts } from './hosts.js';
+import { listResponses } from './responses.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -125,6 +126,17 @@ export function buildProgram(): Command {
         state: opts.state,
         all: opts.all,
       });
+    });
+
+  program
+    .command('responses')
+    .description('list the response audit log: every isolation decision, why, and who approved or released')
+    .option('--audit <file>', 'audit log file', 'vigil-audit.jsonl')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .action((opts: { audit: string; format: 'table' | 'json' }) => {
+      process.exitCode = listResponses(opts.audit, opts.format);
     });
 
   program
