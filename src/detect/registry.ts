@@ -1,4 +1,5 @@
 /** Every detector Vigil runs. Adding a detector = its file, its test, one line here. */
+import { createAutomatedReplication } from './automated-replication.js';
 import { createDarknetScan } from './darknet-scan.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
 import { createPortScan } from './port-scan.js';
@@ -16,4 +17,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createWebVulnerabilityScan,
   createSuspiciousRemoteExecution,
   createRareUserAgent,
+  createAutomatedReplication,
 ];
