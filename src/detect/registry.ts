@@ -5,6 +5,7 @@ import { createExternalServiceProbe } from './external-service-probe.js';
 import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
 import { createRareUserAgent } from './rare-user-agent.js';
+import { createRpcRecon } from './rpc-recon.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
 import type { DetectorFactory } from './types.js';
 import { createWebVulnerabilityScan } from './web-vulnerability-scan.js';
@@ -18,4 +19,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createSuspiciousRemoteExecution,
   createRareUserAgent,
   createAutomatedReplication,
+  createRpcRecon,
 ];
