@@ -6,6 +6,7 @@ import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
 import { createRareUserAgent } from './rare-user-agent.js';
 import { createRpcRecon } from './rpc-recon.js';
+import { createSuspiciousNewHost } from './suspicious-new-host.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
 import type { DetectorFactory } from './types.js';
 import { createWebVulnerabilityScan } from './web-vulnerability-scan.js';
@@ -20,4 +21,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createRareUserAgent,
   createAutomatedReplication,
   createRpcRecon,
+  createSuspiciousNewHost,
 ];
