@@ -2,6 +2,7 @@
 import { createAutomatedReplication } from './automated-replication.js';
 import { createDarknetScan } from './darknet-scan.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
+import { createNovelAdminShareAccess } from './novel-admin-share-access.js';
 import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
 import { createRareUserAgent } from './rare-user-agent.js';
@@ -22,4 +23,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createAutomatedReplication,
   createRpcRecon,
   createSuspiciousNewHost,
+  createNovelAdminShareAccess,
 ];
