@@ -6,6 +6,7 @@ import { createNovelAdminShareAccess } from './novel-admin-share-access.js';
 import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
 import { createRareUserAgent } from './rare-user-agent.js';
+import { createReverseDnsSweep } from './reverse-dns-sweep.js';
 import { createRpcRecon } from './rpc-recon.js';
 import { createSuspiciousNewHost } from './suspicious-new-host.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
@@ -24,4 +25,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createRpcRecon,
   createSuspiciousNewHost,
   createNovelAdminShareAccess,
+  createReverseDnsSweep,
 ];
