@@ -177,19 +177,19 @@ export class PeakBaseline {
 
 /**
  * Per-host habits: keys (an RPC operation, an LDAP query class) a host used, with the UTC day it
- * first did. A habit counts from the day after it was first seen, or at once when it was first
- * seen inside the learning period. Bounded overall (least recently used evicted).
+ * first did. A habit counts from the next day on (today never teaches today). Bounded overall
+ * (least recently used evicted).
  */
 export class HabitSet {
   private readonly first = new Map<string, number>();
 
   constructor(private readonly maxEntries: number) {}
 
-  /** Records `host|key` as used at `ts`; `learning` marks it as habitual at once. */
-  note(host: string, key: string, ts: number, learning: boolean): void {
+  /** Records `host|key` as used at `ts`. */
+  note(host: string, key: string, ts: number): void {
     const k = `${host}\u0000${key}`;
     const had = this.first.get(k);
-    const day = learning ? -1 : Math.floor(ts / DAY_SECONDS);
+    const day = Math.floor(ts / DAY_SECONDS);
     this.first.delete(k);
     this.first.set(k, had === undefined ? day : Math.min(had, day));
     if (this.first.size > this.maxEntries) this.first.delete(this.first.keys().next().value as string);
