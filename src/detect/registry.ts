@@ -8,6 +8,7 @@ import { createPortSweep } from './port-sweep.js';
 import { createRareUserAgent } from './rare-user-agent.js';
 import { createReverseDnsSweep } from './reverse-dns-sweep.js';
 import { createRpcRecon } from './rpc-recon.js';
+import { createRpcTargetedRecon } from './rpc-targeted-recon.js';
 import { createSuspiciousNewHost } from './suspicious-new-host.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
 import type { DetectorFactory } from './types.js';
@@ -26,4 +27,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createSuspiciousNewHost,
   createNovelAdminShareAccess,
   createReverseDnsSweep,
+  createRpcTargetedRecon,
 ];

@@ -123,9 +123,8 @@ describe('rpc-targeted-recon', () => {
     const recs: ZeekRecord[] = [];
     background(r, 2, '10.20.0.', ['10.5.0.10'], recs);
     const t = T0 + 2 * DAY + 3600;
-    WEAK_ENUMERATION_OPERATIONS.slice(0, 10).forEach((op, i) => {
+    for (const [i, op] of WEAK_ENUMERATION_OPERATIONS.slice(0, 10).entries())
       recs.push(call(t + i, '10.20.0.150', '10.5.0.10', op));
-    });
     // Two strong calls (score 6) against a workstation: below the 9 for ordinary targets.
     recs.push(call(t + 100, '10.20.0.151', '10.20.0.152', 'srvsvc::NetrSessionEnum'));
     recs.push(call(t + 101, '10.20.0.151', '10.20.0.152', 'wkssvc::NetrWkstaUserEnum'));
@@ -147,7 +146,8 @@ describe('rpc-targeted-recon', () => {
       'samr::SamrGetMembersInGroup',
     ];
     for (let d = 0; d < 2; d++)
-      ops.forEach((op, i) => learn.push(call(T0 + d * DAY + 7200 + i, '10.5.0.30', dcs[0]!, op)));
+      for (const [i, op] of ops.entries())
+        learn.push(call(T0 + d * DAY + 7200 + i, '10.5.0.30', dcs[0]!, op));
     const a = new DetectionEngine([createRpcTargetedRecon], dcView(dcs));
     a.process(byTs(learn));
     const cp = JSON.parse(JSON.stringify(a.checkpoint())) as ReturnType<DetectionEngine['checkpoint']>;
