@@ -1,4 +1,5 @@
 /** Every detector Vigil runs. Adding a detector = its file, its test, one line here. */
+import { createAttackToolTransfer } from './attack-tool-transfer.js';
 import { createAutomatedReplication } from './automated-replication.js';
 import { createDarknetScan } from './darknet-scan.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
@@ -28,4 +29,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createNovelAdminShareAccess,
   createReverseDnsSweep,
   createRpcTargetedRecon,
+  createAttackToolTransfer,
 ];
