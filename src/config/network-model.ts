@@ -120,17 +120,19 @@ const DAY_INDEX: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri:
 
 export class NetworkModel {
   private readonly internal = new RangeTable<true>();
-  private readonly subnets = new RangeTable<string>();
+  /** Subnet ranges → index into `subnetNames`. */
+  private readonly subnets = new RangeTable<number>();
+  private readonly subnetNames: string[] = [];
   private readonly vpn = new RangeTable<true>();
   private readonly scanners = new RangeTable<true>();
-  /** Shared AddrClass instances, one per (subnet, vpn, scanner) combination. */
-  private readonly interned = new Map<string, AddrClass>();
-  /** Per-address answers; cleared when full (addresses repeat heavily in Zeek logs). */
+  /** Shared AddrClass instances by code (subnet index, vpn, scanner, internal bits). */
+  private readonly interned = new Map<number, AddrClass>();
+  /** Per-address answers for IPv6 (IPv4 is computed from integer tables, faster than a string Map). */
   private readonly cache = new Map<string, AddrClass>();
   private readonly cacheMax: number;
   private readonly hourFmt: Intl.DateTimeFormat;
   private readonly businessDays: ReadonlySet<number>;
-  /** Business-hours answer per UTC hour bucket (epoch hour) — time zones shift by whole quarter hours at most. */
+  /** Business-hours answer per UTC quarter hour (every real zone offset is a multiple of 15 min). */
   private readonly hourCache = new Map<number, boolean>();
 
   constructor(
@@ -138,8 +140,10 @@ export class NetworkModel {
     cacheEntries = 262_144,
   ) {
     for (const r of config.internalRanges) this.internal.add(r, true);
-    for (const [name, ranges] of Object.entries(config.subnets))
-      for (const r of ranges) this.subnets.add(r, name);
+    for (const [name, ranges] of Object.entries(config.subnets)) {
+      const idx = this.subnetNames.push(name);
+      for (const r of ranges) this.subnets.add(r, idx);
+    }
     for (const r of config.vpnPools) {
       this.vpn.add(r, true);
       this.internal.add(r, true); // a VPN pool is internal by definition
@@ -156,37 +160,35 @@ export class NetworkModel {
     this.businessDays = new Set(config.businessHours.days);
   }
 
-  private intern(internal: boolean, subnet: string | undefined, vpn: boolean, scanner: boolean): AddrClass {
-    if (!internal && subnet === undefined && !vpn && !scanner) return EXTERNAL;
-    const key = `${internal ? 1 : 0}${vpn ? 1 : 0}${scanner ? 1 : 0}${subnet ?? ''}`;
-    let c = this.interned.get(key);
-    if (!c) {
-      c = Object.freeze({ internal, subnet, vpn, scanner });
-      this.interned.set(key, c);
+  private intern(internal: boolean, subnetIdx: number, vpn: boolean, scanner: boolean): AddrClass {
+    const code = (((subnetIdx << 1) | (vpn ? 1 : 0)) << 2) | (scanner ? 2 : 0) | (internal ? 1 : 0);
+    if (code === 0) return EXTERNAL;
+    let c = this.interned.get(code);
+    if (c === undefined) {
+      c = Object.freeze({ internal, subnet: this.subnetNames[subnetIdx - 1], vpn, scanner });
+      this.interned.set(code, c);
     }
     return c;
   }
 
-  /** Classifies an address (cached; the answer object is shared). */
+  /** Classifies an address (the answer object is shared; no allocation for IPv4). */
   classify(ip: string): AddrClass {
+    const n = parseIPv4(ip);
+    if (n >= 0)
+      return this.intern(
+        this.internal.getV4(n) === true,
+        this.subnets.getV4(n) ?? 0,
+        this.vpn.size > 0 && this.vpn.getV4(n) === true,
+        this.scanners.size > 0 && this.scanners.getV4(n) === true,
+      );
     let c = this.cache.get(ip);
     if (c !== undefined) return c;
-    const n = parseIPv4(ip);
-    if (n >= 0) {
-      c = this.intern(
-        this.internal.getV4(n) === true,
-        this.subnets.getV4(n),
-        this.vpn.getV4(n) === true,
-        this.scanners.getV4(n) === true,
-      );
-    } else {
-      c = this.intern(
-        this.internal.get(ip) === true,
-        this.subnets.get(ip),
-        this.vpn.get(ip) === true,
-        this.scanners.get(ip) === true,
-      );
-    }
+    c = this.intern(
+      this.internal.get(ip) === true,
+      this.subnets.get(ip) ?? 0,
+      this.vpn.get(ip) === true,
+      this.scanners.get(ip) === true,
+    );
     if (this.cache.size >= this.cacheMax) this.cache.clear();
     this.cache.set(ip, c);
     return c;

@@ -135,7 +135,7 @@ const identity = z
       .positive()
       .default(30 * 86_400),
     /** Account ↔ host pairs kept per host (least recently seen dropped). */
-    maxAccountsPerHost: z.number().int().positive().default(256),
+    maxAccountsPerHost: z.number().int().positive().default(4096),
   })
   .strict();
 

@@ -433,15 +433,11 @@ export class IdentityTracker {
     let p = host.accounts.get(acc.key);
     if (p === undefined) {
       if (host.accounts.size >= this.config.identity.maxAccountsPerHost) {
-        // Drop the least recently seen pair.
-        let oldKey: string | undefined;
-        let oldTs = Number.POSITIVE_INFINITY;
-        for (const [k, v] of host.accounts)
-          if (v.last < oldTs) {
-            oldTs = v.last;
-            oldKey = k;
-          }
-        if (oldKey !== undefined) host.accounts.delete(oldKey);
+        // Drop the least recently seen tenth at once (amortised).
+        const drop = [...host.accounts]
+          .sort((x, y) => x[1].last - y[1].last)
+          .slice(0, Math.max(1, host.accounts.size >> 3));
+        for (const [k] of drop) host.accounts.delete(k);
       }
       p = { first: ts, last: ts, count: 0, asSource: 0, asTarget: 0 };
       host.accounts.set(acc.key, p);
