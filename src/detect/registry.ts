@@ -3,6 +3,7 @@ import { createAttackToolTransfer } from './attack-tool-transfer.js';
 import { createAutomatedReplication } from './automated-replication.js';
 import { createDarknetScan } from './darknet-scan.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
+import { createFileShareEnumeration } from './file-share-enumeration.js';
 import { createNovelAdminShareAccess } from './novel-admin-share-access.js';
 import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
@@ -30,4 +31,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createReverseDnsSweep,
   createRpcTargetedRecon,
   createAttackToolTransfer,
+  createFileShareEnumeration,
 ];
