@@ -1,6 +1,7 @@
 /** Every detector Vigil runs. Adding a detector = its file, its test, one line here. */
 import { createAttackToolTransfer } from './attack-tool-transfer.js';
 import { createAutomatedReplication } from './automated-replication.js';
+import { createBackupDiscovery } from './backup-discovery.js';
 import { createDarknetScan } from './darknet-scan.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
 import { createFileShareEnumeration } from './file-share-enumeration.js';
@@ -32,4 +33,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createRpcTargetedRecon,
   createAttackToolTransfer,
   createFileShareEnumeration,
+  createBackupDiscovery,
 ];
