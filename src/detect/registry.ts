@@ -12,6 +12,7 @@ import { createRareUserAgent } from './rare-user-agent.js';
 import { createReverseDnsSweep } from './reverse-dns-sweep.js';
 import { createRpcRecon } from './rpc-recon.js';
 import { createRpcTargetedRecon } from './rpc-targeted-recon.js';
+import { createSuspectDomainActivity } from './suspect-domain-activity.js';
 import { createSuspiciousNewHost } from './suspicious-new-host.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
 import type { DetectorFactory } from './types.js';
@@ -34,4 +35,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createAttackToolTransfer,
   createFileShareEnumeration,
   createBackupDiscovery,
+  createSuspectDomainActivity,
 ];
