@@ -3,6 +3,7 @@ import { createAttackToolTransfer } from './attack-tool-transfer.js';
 import { createAutomatedReplication } from './automated-replication.js';
 import { createBackupDiscovery } from './backup-discovery.js';
 import { createDarknetScan } from './darknet-scan.js';
+import { createDcsync } from './dcsync.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
 import { createFileShareEnumeration } from './file-share-enumeration.js';
 import { createNovelAdminShareAccess } from './novel-admin-share-access.js';
@@ -36,4 +37,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createFileShareEnumeration,
   createBackupDiscovery,
   createSuspectDomainActivity,
+  createDcsync,
 ];
