@@ -14,6 +14,7 @@ import { createReverseDnsSweep } from './reverse-dns-sweep.js';
 import { createRpcRecon } from './rpc-recon.js';
 import { createRpcTargetedRecon } from './rpc-targeted-recon.js';
 import { createSuspectDomainActivity } from './suspect-domain-activity.js';
+import { createSuspiciousLdapQuery } from './suspicious-ldap-query.js';
 import { createSuspiciousNewHost } from './suspicious-new-host.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
 import type { DetectorFactory } from './types.js';
@@ -38,4 +39,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createBackupDiscovery,
   createSuspectDomainActivity,
   createDcsync,
+  createSuspiciousLdapQuery,
 ];
