@@ -1,0 +1,85 @@
+/**
+ * How records become Parquet rows: each known log type gets typed columns from its schema (Zeek
+ * field names kept), unknown fields go to one JSON column `_extra`, and every row carries `_log`
+ * and `_day`. Unknown log types store `ts`, `uid` and `_extra`.
+ */
+import type { ZeekRecord } from '../model/records.js';
+import { schemaFor } from '../model/schemas.js';
+import type { ZeekType } from '../model/zeek-types.js';
+
+export interface Column {
+  readonly name: string;
+  readonly sqlType: string;
+}
+
+function sqlTypeOf(t: ZeekType): string {
+  const scalar = (() => {
+    switch (t.scalar) {
+      case 'time':
+      case 'interval':
+      case 'double':
+        return 'DOUBLE';
+      case 'count':
+      case 'int':
+      case 'port':
+        return 'BIGINT';
+      case 'bool':
+        return 'BOOLEAN';
+      default:
+        return 'VARCHAR';
+    }
+  })();
+  return t.container ? `${scalar}[]` : scalar;
+}
+
+const cache = new Map<string, Column[]>();
+
+/** The stored columns of a log type, in order. */
+export function columnsFor(log: string): Column[] {
+  let cols = cache.get(log);
+  if (!cols) {
+    const schema = schemaFor(log);
+    cols = schema
+      ? schema.fields.map((f) => ({ name: f.name, sqlType: sqlTypeOf(f.type) }))
+      : [
+          { name: 'ts', sqlType: 'DOUBLE' },
+          { name: 'uid', sqlType: 'VARCHAR' },
+        ];
+    cols = [...cols, { name: '_extra', sqlType: 'JSON' }];
+    cache.set(log, cols);
+  }
+  return cols;
+}
+
+const knownNames = new Map<string, Set<string>>();
+
+/** The record as a JSON row for `read_ndjson` with the log's columns; extra fields in `_extra`. */
+export function toRow(rec: ZeekRecord): string {
+  const log = rec._path;
+  let known = knownNames.get(log);
+  if (!known) {
+    known = new Set(columnsFor(log).map((c) => c.name));
+    knownNames.set(log, known);
+  }
+  const row: Record<string, unknown> = {};
+  let extra: Record<string, unknown> | undefined;
+  for (const k in rec) {
+    if (k === '_path') continue;
+    const v = rec[k];
+    if (v === undefined) continue;
+    if (known.has(k)) row[k] = v;
+    else (extra ??= {})[k] = v;
+  }
+  if (extra) row._extra = JSON.stringify(extra);
+  return JSON.stringify(row);
+}
+
+/** `YYYY-MM-DD` (UTC) of an event time: the day partition. */
+export function dayOf(ts: number): string {
+  return new Date(ts * 1000).toISOString().slice(0, 10);
+}
+
+/** Quotes an identifier for DuckDB (names are validated before; quotes doubled anyway). */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ZeekRecord } from '../model/records.js';
+import { schemaFor } from '../model/schemas.js';
+import { tsvHeader, tsvLine } from '../model/zeek-writer.js';
+import { conn } from '../test-support/records.js';
+import { DuckDbStore } from './duckdb-store.js';
+import { ingestIntoStore } from './ingest.js';
+
+const T0 = 1_623_488_460;
+let store: DuckDbStore;
+let dir: string;
+
+function records(): ZeekRecord[] {
+  const out: ZeekRecord[] = [];
+  for (let i = 0; i < 200; i++) {
+    out.push(
+      conn({
+        ts: T0 + i * 60,
+        src: `10.5.3.${i % 20}`,
+        dst: '10.5.0.65',
+        port: i % 2 ? 445 : 135,
+        state: i % 3 ? 'SF' : 'S0',
+        uid: `Cuid${i}`,
+      }),
+    );
+  }
+  out.push({
+    _path: 'dns',
+    ts: T0 + 5,
+    uid: 'Cuid7',
+    'id.orig_h': '10.5.3.7',
+    'id.orig_p': 5353,
+    'id.resp_h': '10.5.0.10',
+    'id.resp_p': 53,
+    query: '2.0.5.10.in-addr.arpa',
+    qtype_name: 'PTR',
+    answers: ['fs01.corp.local'],
+    TTLs: [300],
+    site_tag: 'tokyo',
+  });
+  out.push({
+    _path: 'smb_files',
+    ts: T0 + 86_400 * 2,
+    uid: 'Cs1',
+    'id.orig_h': '10.5.9.9',
+    'id.orig_p': 1,
+    'id.resp_h': '10.5.0.65',
+    'id.resp_p': 445,
+    action: 'SMB::FILE_OPEN',
+    name: 'delete.me',
+    path: '\\\\10.5.0.65\\backup_exchange$',
+  });
+  return out;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-recall-'));
+  store = await DuckDbStore.open(dir);
+  assert.equal(await store.appendPart('p1', records()), 202);
+  assert.equal(await store.appendPart('p1', records()), 0, 'a committed part is never written twice');
+});
+after(async () => store.close());
+
+test('Parquet laid out by log type and day (hive partitions)', () => {
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((d) => d.startsWith('_log='))
+      .sort(),
+    ['_log=conn', '_log=dns', '_log=smb_files'],
+  );
+  assert.deepEqual(readdirSync(join(dir, '_log=smb_files')), ['_day=2021-06-14']);
+});
+
+test('search: CIDR, wildcard, numeric, NOT, time range, across logs', async () => {
+  const r1 = await store.search('id.orig_h:10.5.3.0/24 id.resp_p:445 NOT conn_state:SF', { limit: 1000 });
+  assert.ok(r1.rows.length > 0 && r1.rows.every((r) => r.conn_state !== 'SF' && r['id.resp_p'] === 445));
+  const r2 = await store.search('query:*.in-addr.arpa');
+  assert.equal(r2.rows.length, 1);
+  assert.equal(r2.rows[0]!._log, 'dns');
+  assert.deepEqual(r2.rows[0]!.answers, ['fs01.corp.local']);
+  assert.match(String(r2.rows[0]!._extra), /tokyo/, 'unknown fields kept');
+  const r3 = await store.search('delete.me');
+  assert.equal(r3.rows[0]!._log, 'smb_files');
+  const r4 = await store.search('log:conn', { from: T0, to: T0 + 600, limit: 1000 });
+  assert.equal(r4.rows.length, 10);
+});
+
+test('pivot by uid across logs, host timeline, histogram', async () => {
+  const u = await store.byUid('Cuid7');
+  assert.deepEqual(
+    u.map((r) => r._log),
+    ['dns', 'conn'],
+  );
+  const tl = await store.timeline(['10.5.3.7'], { limit: 1000 });
+  assert.ok(tl.length === 11 && tl.every((r, i) => i === 0 || (r.ts as number) >= (tl[i - 1]!.ts as number)));
+  const h = await store.histogram('id.orig_h:10.5.3.7', 3600);
+  assert.equal(
+    h.reduce((a, b) => a + b.count, 0),
+    11,
+  );
+});
+
+test('read-only SQL: SELECT works; writes, DDL, file access, several statements are refused', async () => {
+  const rows = await store.sql('SELECT count(*) AS n FROM conn');
+  assert.equal(Number(rows[0]!.n), 200);
+  for (const bad of [
+    'DELETE FROM conn',
+    'CREATE TABLE x AS SELECT 1',
+    "COPY (SELECT 1) TO '/tmp/x.csv'",
+    'SELECT 1; SELECT 2',
+    "ATTACH '/tmp/x.db'",
+    'SET enable_external_access = true',
+  ]) {
+    await assert.rejects(store.sql(bad), Error, bad);
+  }
+  await assert.rejects(store.sql("SELECT * FROM read_text('/etc/passwd')"), /Permission|access/i);
+});
+
+test('stats, and a corrupt partition file is reported and skipped, not fatal', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'vigil-recall-'));
+  const s = await DuckDbStore.open(d);
+  await s.appendPart('a', records());
+  await s.close();
+  const day = readdirSync(join(d, '_log=conn'))[0]!;
+  writeFileSync(join(d, '_log=conn', day, 'zz-broken.parquet'), 'not parquet at all');
+  const s2 = await DuckDbStore.open(d);
+  const st = await s2.stats();
+  assert.equal(st.corrupt.length, 1);
+  assert.match(st.corrupt[0]!, /zz-broken/);
+  assert.equal(st.logs.find((l) => l.log === 'conn')!.rows, 200);
+  assert.equal((await s2.search('log:conn', { limit: 1000 })).rows.length, 200);
+  assert.deepEqual(await s2.retain({ maxAgeDays: 1 }, T0 + 86_400 * 3), [
+    '_log=conn/_day=2021-06-12',
+    '_log=dns/_day=2021-06-12',
+  ]);
+  await s2.close();
+});
+
+test('kill -9 during ingest loses no committed part and duplicates none on restart', async () => {
+  const logs = mkdtempSync(join(tmpdir(), 'vigil-recall-src-'));
+  const fields = schemaFor('conn')!.fields;
+  const lines: string[] = [];
+  const total = 60_000;
+  for (let i = 0; i < total; i++)
+    lines.push(
+      tsvLine(
+        conn({
+          ts: T0 + i,
+          src: `10.1.${(i >> 8) & 255}.${i & 255}`,
+          dst: '10.2.0.1',
+          port: 443,
+          state: 'SF',
+          uid: `C${i}`,
+        }),
+        fields,
+      ),
+    );
+  writeFileSync(join(logs, 'conn.log'), `${tsvHeader('conn', fields, T0)}\n${lines.join('\n')}\n`);
+  const storeDir = mkdtempSync(join(tmpdir(), 'vigil-recall-crash-'));
+  // A child ingests in parts of 5,000 and is killed with SIGKILL right after its third commit.
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import('${join(import.meta.dirname, 'ingest.ts')}').then(async ({ ingestIntoStore }) => {
+         const { DuckDbStore } = await import('${join(import.meta.dirname, 'duckdb-store.ts')}');
+         const s = await DuckDbStore.open(${JSON.stringify(storeDir)});
+         let n = 0;
+         await ingestIntoStore([${JSON.stringify(logs)}], s, { partRecords: 5000, onPart: () => { if (++n === 3) process.stdout.write('3\\n'); } });
+       })`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('3')) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => resolve());
+  });
+  await new Promise((r) => child.on('exit', r));
+  const s = await DuckDbStore.open(storeDir);
+  const before = Number((await s.sql('SELECT count(*) AS n FROM conn'))[0]!.n);
+  assert.ok(before >= 15_000 && before % 5000 === 0, `committed parts survive whole (${before})`);
+  const sum = await ingestIntoStore([logs], s, { partRecords: 5000 });
+  assert.ok(sum.partsSkipped >= 3);
+  const rows = await s.sql('SELECT count(*) AS n, count(DISTINCT uid) AS u FROM conn');
+  assert.equal(Number(rows[0]!.n), total);
+  assert.equal(Number(rows[0]!.u), total, 'no duplicates');
+  await s.close();
+});

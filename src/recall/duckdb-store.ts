@@ -1,0 +1,425 @@
+/**
+ * The embedded Recall store: DuckDB (official `@duckdb/node-api`, prebuilt binding from npm)
+ * over Parquet files laid out `<root>/_log=<type>/_day=<YYYY-MM-DD>/<part>-<n>.parquet`, so
+ * DuckDB, ClickHouse or Spark can read the data directly (hive partitioning).
+ *
+ * Writes: a batch is split by (log, day), each group goes NDJSON → `read_ndjson` with the log's
+ * explicit columns → Parquet (zstd) in `staging/`; then one line in `commits.jsonl` (fsynced)
+ * names the part and its files, then the files are renamed into place. On open, committed parts
+ * whose renames did not finish are completed and everything else in staging is removed: a kill
+ * at any point loses no committed batch and duplicates none (part names are deterministic, and a
+ * committed part is never written again).
+ *
+ * Reads: one view per log type over an explicit list of Parquet files that passed a metadata
+ * check (a corrupt file is reported in stats and skipped, never fatal). User SQL runs with
+ * external access disabled outside the store directory, configuration locked, SELECT only.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
+import type { ZeekRecord } from '../model/records.js';
+import { columnsFor, dayOf, ident, toRow } from './columns.js';
+import { type ColumnInfo, compileWhere, logsOf, parseQuery, QueryError } from './query.js';
+import type { HistogramBucket, RecallStore, Row, SearchOptions, SearchResult, StoreStats } from './store.js';
+
+const PART_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+const LOG_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+
+interface Commit {
+  readonly part: string;
+  readonly files: string[];
+  readonly rows: number;
+}
+
+const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
+/** DuckDB values → plain JSON values: BIGINT → number (string when beyond 2^53), others by kind. */
+function plainValue(v: unknown): unknown {
+  if (typeof v === 'bigint')
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(v)
+      : v.toString();
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (v instanceof Date) return v.toISOString();
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, plainValue(x)]),
+    );
+  }
+  return String(v);
+}
+
+function plainRow(r: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const k in r) out[k] = plainValue(r[k]);
+  return out;
+}
+
+export class DuckDbStore implements RecallStore {
+  private readonly committed = new Map<string, Commit>();
+  private readonly files = new Map<string, string[]>();
+  private readonly corrupt: string[] = [];
+  private readonly dirtyLogs = new Set<string>();
+  private commitFd: number | undefined;
+
+  private constructor(
+    readonly root: string,
+    private readonly instance: DuckDBInstance,
+    private readonly db: DuckDBConnection,
+  ) {}
+
+  static async open(dir: string): Promise<DuckDbStore> {
+    const root = resolve(dir);
+    mkdirSync(join(root, 'staging'), { recursive: true, mode: 0o700 });
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const db = await instance.connect();
+    // Everything below runs confined to the store directory, settings locked: user SQL shares it.
+    await db.run(`SET allowed_directories = [${lit(root)}]`);
+    await db.run('SET enable_external_access = false');
+    await db.run('SET lock_configuration = true');
+    const store = new DuckDbStore(root, instance, db);
+    store.recover();
+    await store.scanFiles();
+    return store;
+  }
+
+  private recover(): void {
+    const log = join(this.root, 'commits.jsonl');
+    if (existsSync(log)) {
+      const lines = readFileSync(log, 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (line.trim() === '') return;
+        try {
+          const c = JSON.parse(line) as Commit;
+          this.committed.set(c.part, c);
+        } catch {
+          // A torn last line is a commit that never completed: its files are still in staging.
+          if (i < lines.length - 2)
+            throw new Error(`recall: ${log}:${i + 1} is damaged; refusing to guess what was committed`);
+        }
+      });
+    }
+    const staging = join(this.root, 'staging');
+    for (const c of this.committed.values()) {
+      for (const rel of c.files) {
+        const dest = join(this.root, rel);
+        const tmp = join(staging, rel.replaceAll('/', '__'));
+        if (!existsSync(dest) && existsSync(tmp)) {
+          mkdirSync(join(dest, '..'), { recursive: true });
+          renameSync(tmp, dest);
+        }
+      }
+    }
+    for (const f of readdirSync(staging)) rmSync(join(staging, f), { force: true });
+  }
+
+  private async scanFiles(): Promise<void> {
+    this.files.clear();
+    this.corrupt.length = 0;
+    for (const dir of readdirSync(this.root)) {
+      if (!dir.startsWith('_log=')) continue;
+      const log = dir.slice(5);
+      const list: string[] = [];
+      for (const day of readdirSync(join(this.root, dir))) {
+        for (const f of readdirSync(join(this.root, dir, day)))
+          if (f.endsWith('.parquet')) list.push(join(this.root, dir, day, f));
+      }
+      const ok: string[] = [];
+      for (const f of list.sort()) if (await this.validParquet(f)) ok.push(f);
+      this.files.set(log, ok);
+      this.dirtyLogs.add(log);
+    }
+  }
+
+  private async validParquet(file: string): Promise<boolean> {
+    try {
+      await this.db.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${lit(file)})`);
+      return true;
+    } catch (err) {
+      this.corrupt.push(`${relative(this.root, file)}: ${(err as Error).message.split('\n')[0]}`);
+      return false;
+    }
+  }
+
+  partRows(part: string): number | undefined {
+    return this.committed.get(part)?.rows;
+  }
+
+  async appendPart(part: string, records: readonly ZeekRecord[]): Promise<number> {
+    if (!PART_NAME.test(part))
+      throw new Error(`recall: part name ${JSON.stringify(part)} is not a safe file name`);
+    if (this.committed.has(part) || records.length === 0) return 0;
+    const groups = new Map<string, string[]>();
+    for (const r of records) {
+      const log = LOG_NAME.test(r._path) ? r._path : 'unknown';
+      const key = `${log}\u0000${dayOf(r.ts)}`;
+      const rows = groups.get(key);
+      const row = toRow(r);
+      if (rows) rows.push(row);
+      else groups.set(key, [row]);
+    }
+    const staging = join(this.root, 'staging');
+    const files: string[] = [];
+    let n = 0;
+    for (const [key, rows] of groups) {
+      const [log, day] = key.split('\u0000') as [string, string];
+      const rel = `_log=${log}/_day=${day}/${part}-${n++}.parquet`;
+      const ndjson = join(staging, `${part}-${n}.ndjson`);
+      const tmp = join(staging, rel.replaceAll('/', '__'));
+      writeFileSync(ndjson, `${rows.join('\n')}\n`);
+      const cols = columnsFor(log)
+        .map((c) => `${lit(c.name)}: ${lit(c.sqlType)}`)
+        .join(', ');
+      await this.db.run(
+        `COPY (SELECT * FROM read_ndjson(${lit(ndjson)}, columns = {${cols}}, format = 'newline_delimited', maximum_object_size = 67108864)) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      unlinkSync(ndjson);
+      files.push(rel);
+    }
+    const commit: Commit = { part, files, rows: records.length };
+    this.commitFd ??= openSync(join(this.root, 'commits.jsonl'), 'a', 0o600);
+    writeSync(this.commitFd, `${JSON.stringify(commit)}\n`);
+    fsyncSync(this.commitFd);
+    this.committed.set(part, commit);
+    for (const rel of files) {
+      const dest = join(this.root, rel);
+      mkdirSync(join(dest, '..'), { recursive: true });
+      renameSync(join(staging, rel.replaceAll('/', '__')), dest);
+      const log = rel.slice(5, rel.indexOf('/'));
+      const list = this.files.get(log);
+      if (list) list.push(dest);
+      else this.files.set(log, [dest]);
+      this.dirtyLogs.add(log);
+    }
+    return records.length;
+  }
+
+  /** (Re)creates the view of each log type whose file list changed. */
+  private async refreshViews(): Promise<void> {
+    for (const log of this.dirtyLogs) {
+      const files = this.files.get(log) ?? [];
+      if (files.length === 0) await this.db.run(`DROP VIEW IF EXISTS ${ident(log)}`);
+      else {
+        await this.db.run(
+          `CREATE OR REPLACE VIEW ${ident(log)} AS SELECT * FROM read_parquet([${files.map(lit).join(', ')}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`,
+        );
+      }
+    }
+    this.dirtyLogs.clear();
+  }
+
+  /** Log types with data. */
+  logs(): string[] {
+    return [...this.files]
+      .filter(([, f]) => f.length > 0)
+      .map(([l]) => l)
+      .sort();
+  }
+
+  private columns(log: string): ColumnInfo[] {
+    return [...columnsFor(log), { name: '_day', sqlType: 'VARCHAR' }];
+  }
+
+  private async rows(sql: string, params: (string | number)[]): Promise<Row[]> {
+    const reader = await this.db.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map(plainRow);
+  }
+
+  private timeBounds(o: SearchOptions, params: (string | number)[]): string {
+    let sql = '';
+    if (o.from !== undefined) {
+      params.push(o.from);
+      sql += ` AND ts >= $${params.length}`;
+    }
+    if (o.to !== undefined) {
+      params.push(o.to);
+      sql += ` AND ts < $${params.length}`;
+    }
+    return sql;
+  }
+
+  async search(query: string, o: SearchOptions = {}): Promise<SearchResult> {
+    const tree = parseQuery(query);
+    await this.refreshViews();
+    const wanted = logsOf(tree) ?? this.logs();
+    const limit = Math.min(o.limit ?? 100, 10_000);
+    const offset = o.offset ?? 0;
+    const out: Row[] = [];
+    const searched: string[] = [];
+    for (const log of wanted) {
+      if (!this.files.get(log)?.length) continue;
+      const where = compileWhere(tree, log, this.columns(log));
+      if (!where) continue;
+      searched.push(log);
+      const params = [...where.params];
+      const bounds = this.timeBounds(o, params);
+      const rows = await this.rows(
+        `SELECT * FROM ${ident(log)} WHERE ${where.sql}${bounds} ORDER BY ts DESC LIMIT ${limit + offset}`,
+        params,
+      );
+      for (const r of rows) out.push({ _log: log, ...r });
+    }
+    out.sort((a, b) => (b.ts as number) - (a.ts as number));
+    return { rows: out.slice(offset, offset + limit), logs: searched };
+  }
+
+  async sql(text: string, limit = 1000): Promise<Row[]> {
+    await this.refreshViews();
+    const extracted = await this.db.extractStatements(text);
+    if (extracted.count !== 1) throw new QueryError(`give exactly one statement (got ${extracted.count})`, 0);
+    const prepared = await extracted.prepare(0);
+    if (prepared.statementType !== StatementType.SELECT) {
+      throw new QueryError('only SELECT is allowed (no writes, DDL, COPY, ATTACH, PRAGMA or SET)', 0);
+    }
+    const reader = await prepared.runAndReadUntil(limit);
+    return reader.getRowObjectsJS().slice(0, limit).map(plainRow);
+  }
+
+  async byUid(uid: string): Promise<Row[]> {
+    await this.refreshViews();
+    const out: Row[] = [];
+    for (const log of this.logs()) {
+      const names = new Set(this.columns(log).map((c) => c.name));
+      const conds: string[] = [];
+      if (names.has('uid')) conds.push('"uid" = $1');
+      if (names.has('fuid')) conds.push('"fuid" = $1');
+      if (names.has('uids')) conds.push('list_contains("uids", $1)');
+      if (names.has('conn_uids')) conds.push('list_contains("conn_uids", $1)');
+      if (conds.length === 0) continue;
+      for (const r of await this.rows(`SELECT * FROM ${ident(log)} WHERE ${conds.join(' OR ')} ORDER BY ts`, [
+        uid,
+      ])) {
+        out.push({ _log: log, ...r });
+      }
+    }
+    return out.sort((a, b) => (a.ts as number) - (b.ts as number));
+  }
+
+  async timeline(ips: readonly string[], o: SearchOptions = {}): Promise<Row[]> {
+    await this.refreshViews();
+    if (ips.length === 0) return [];
+    const limit = Math.min(o.limit ?? 500, 10_000);
+    const offset = o.offset ?? 0;
+    const out: Row[] = [];
+    for (const log of this.logs()) {
+      const names = new Set(this.columns(log).map((c) => c.name));
+      const params: (string | number)[] = [...ips];
+      const inList = ips.map((_, i) => `$${i + 1}`).join(', ');
+      const endpointCols = [
+        'id.orig_h',
+        'id.resp_h',
+        'client_addr',
+        'assigned_addr',
+        'host',
+        'src',
+        'dst',
+      ].filter((c) => names.has(c));
+      if (endpointCols.length === 0) continue;
+      const cond = endpointCols.map((c) => `${ident(c)} IN (${inList})`).join(' OR ');
+      const bounds = this.timeBounds(o, params);
+      for (const r of await this.rows(
+        `SELECT * FROM ${ident(log)} WHERE (${cond})${bounds} ORDER BY ts LIMIT ${limit + offset}`,
+        params,
+      )) {
+        out.push({ _log: log, ...r });
+      }
+    }
+    out.sort((a, b) => (a.ts as number) - (b.ts as number));
+    return out.slice(offset, offset + limit);
+  }
+
+  async histogram(query: string, bucketSeconds: number, o: SearchOptions = {}): Promise<HistogramBucket[]> {
+    if (!(bucketSeconds > 0)) throw new QueryError('bucket must be a positive number of seconds', 0);
+    const tree = parseQuery(query);
+    await this.refreshViews();
+    const counts = new Map<number, number>();
+    for (const log of logsOf(tree) ?? this.logs()) {
+      if (!this.files.get(log)?.length) continue;
+      const where = compileWhere(tree, log, this.columns(log));
+      if (!where) continue;
+      const params = [...where.params, bucketSeconds];
+      const b = `$${params.length}`;
+      const bounds = this.timeBounds(o, params);
+      const rows = await this.rows(
+        `SELECT floor(ts / ${b}) * ${b} AS bucket, count(*) AS n FROM ${ident(log)} WHERE ${where.sql}${bounds} GROUP BY 1`,
+        params,
+      );
+      for (const r of rows) counts.set(Number(r.bucket), (counts.get(Number(r.bucket)) ?? 0) + Number(r.n));
+    }
+    return [...counts].sort((a, b) => a[0] - b[0]).map(([ts, count]) => ({ ts, count }));
+  }
+
+  async stats(): Promise<StoreStats> {
+    const logs: StoreStats['logs'] = [];
+    for (const log of this.logs()) {
+      const files = this.files.get(log)!;
+      const days = new Set(files.map((f) => f.split('/_day=')[1]!.slice(0, 10)));
+      let bytes = 0;
+      for (const f of files) bytes += statSync(f).size;
+      const r = await this.rows(
+        `SELECT coalesce(sum(num_rows), 0) AS n FROM parquet_file_metadata([${files.map(lit).join(', ')}])`,
+        [],
+      );
+      logs.push({ log, days: days.size, files: files.length, bytes, rows: Number(r[0]?.n ?? 0) });
+    }
+    return {
+      logs,
+      bytes: logs.reduce((a, l) => a + l.bytes, 0),
+      rows: logs.reduce((a, l) => a + l.rows, 0),
+      corrupt: [...this.corrupt],
+    };
+  }
+
+  async retain(
+    policy: { maxAgeDays?: number; maxBytes?: number },
+    now = Date.now() / 1000,
+  ): Promise<string[]> {
+    const days: { dir: string; day: string; bytes: number }[] = [];
+    for (const dir of readdirSync(this.root)) {
+      if (!dir.startsWith('_log=')) continue;
+      for (const d of readdirSync(join(this.root, dir))) {
+        const path = join(this.root, dir, d);
+        let bytes = 0;
+        for (const f of readdirSync(path)) bytes += statSync(join(path, f)).size;
+        days.push({ dir: path, day: d.slice(5), bytes });
+      }
+    }
+    days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+    const removed: string[] = [];
+    const cutoff = policy.maxAgeDays !== undefined ? dayOf(now - policy.maxAgeDays * 86_400) : undefined;
+    let total = days.reduce((a, d) => a + d.bytes, 0);
+    for (const d of days) {
+      const tooOld = cutoff !== undefined && d.day < cutoff;
+      const tooBig = policy.maxBytes !== undefined && total > policy.maxBytes;
+      if (!tooOld && !tooBig) continue;
+      rmSync(d.dir, { recursive: true, force: true });
+      total -= d.bytes;
+      removed.push(relative(this.root, d.dir));
+    }
+    if (removed.length > 0) await this.scanFiles();
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.commitFd !== undefined) closeSync(this.commitFd);
+    this.commitFd = undefined;
+    this.db.closeSync();
+    this.instance.closeSync();
+  }
+}
