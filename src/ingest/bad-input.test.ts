@@ -113,6 +113,19 @@ test('a truncated gzip: records before the damage kept, reason truncated-gzip, c
   assert.ok(q.some((e) => e.entry.reason === 'truncated-gzip' && e.entry.file === file));
 });
 
+test('a gzip file with garbage after its end: every record kept, the damage reported', async () => {
+  const dir = tmp();
+  const file = join(dir, 'known_hosts.log.gz');
+  writeFileSync(
+    file,
+    Buffer.concat([gzipSync(Buffer.from(khLog(20000))), Buffer.from('garbage after the gzip member')]),
+  );
+  const { records, summary, messages } = await run([file]);
+  assert.equal(records.length, 20000);
+  assert.deepEqual(summary.rejected, { 'truncated-gzip': 1 });
+  assert.match(messages[0]!, new RegExp(`^rejected ${file}:20009: gzip stream damaged after line 20009`));
+});
+
 test('a header that does not match its rows: every row rejected and quarantined, not mis-typed', async () => {
   const dir = tmp();
   const file = join(dir, 'known_hosts.log');

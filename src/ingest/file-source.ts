@@ -6,9 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { ZeekRecord } from '../model/records.js';
 import { AutoParser, type ParserOptions } from './auto-parser.js';
+import { gunzipKeepingPrefix } from './gunzip.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lines.js';
 import { logTypeFromFileName } from './record-check.js';
 import type { RejectSink } from './rejects.js';
@@ -63,8 +63,7 @@ export async function* readLogFile(
     sink.reject({ reason: 'read-error', file: label, line: 0, message: describeIoError(err) });
     return;
   }
-  const input = gz ? stream.pipe(createGunzip({ chunkSize: options.chunkBytes ?? 1 << 20 })) : stream;
-  if (gz) stream.on('error', (err) => input.destroy(err));
+  const input = gz ? gunzipKeepingPrefix(file, stream, options.chunkBytes ?? 1 << 20) : stream;
   try {
     for await (const chunk of input) {
       splitter.push(chunk as Buffer);
