@@ -54,6 +54,20 @@ export function parseIPv4(s: string): number {
   return acc * 256 + part;
 }
 
+/** A Map key for an address: the IPv4 as a signed 32-bit integer (a V8 small integer: cheap to hash), IPv6 as its string. */
+export type IpKey = number | string;
+
+export function ipKey(ip: string): IpKey {
+  const n = parseIPv4(ip);
+  return n >= 0 ? n | 0 : ip;
+}
+
+export function ipKeyToString(k: IpKey): string {
+  if (typeof k === 'string') return k;
+  const n = k >>> 0;
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
 interface V4Table {
   readonly prefix: number;
   readonly mask: number;
@@ -171,16 +185,20 @@ export class NetworkModel {
     return c;
   }
 
+  /** Classifies an IPv4 address given as its uint32 (see parseIPv4). */
+  classifyV4(n: number): AddrClass {
+    return this.intern(
+      this.internal.getV4(n) === true,
+      this.subnets.getV4(n) ?? 0,
+      this.vpn.size > 0 && this.vpn.getV4(n) === true,
+      this.scanners.size > 0 && this.scanners.getV4(n) === true,
+    );
+  }
+
   /** Classifies an address (the answer object is shared; no allocation for IPv4). */
   classify(ip: string): AddrClass {
     const n = parseIPv4(ip);
-    if (n >= 0)
-      return this.intern(
-        this.internal.getV4(n) === true,
-        this.subnets.getV4(n) ?? 0,
-        this.vpn.size > 0 && this.vpn.getV4(n) === true,
-        this.scanners.size > 0 && this.scanners.getV4(n) === true,
-      );
+    if (n >= 0) return this.classifyV4(n);
     let c = this.cache.get(ip);
     if (c !== undefined) return c;
     c = this.intern(

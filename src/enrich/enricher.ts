@@ -101,19 +101,18 @@ export class Enricher {
     const hasIntel = intel.size > 0;
     switch (rec._path) {
       case 'conn': {
+        // GeoIP is looked up when an endpoint is asked for (endpoint(), reports), not per record.
+        if (!hasIntel) return;
         const o = rec['id.orig_h'];
         const r = rec['id.resp_h'];
-        if (typeof r === 'string' && !this.identity.model.classify(r).internal) {
-          this.geo?.lookup(r);
-          if (hasIntel) {
-            const ind = intel.ip(r);
-            if (ind) this.hit(rec, 'id.resp_h', r, ind, this.origHostKey(rec));
-          }
+        if (typeof r === 'string') {
+          const ind = intel.ip(r);
+          if (ind && !this.identity.model.classify(r).internal)
+            this.hit(rec, 'id.resp_h', r, ind, this.origHostKey(rec));
         }
-        if (hasIntel && typeof o === 'string' && !this.identity.model.classify(o).internal) {
-          this.geo?.lookup(o);
+        if (typeof o === 'string') {
           const ind = intel.ip(o);
-          if (ind) {
+          if (ind && !this.identity.model.classify(o).internal) {
             const rh = typeof r === 'string' ? this.identity.hostAt(r, rec.ts)?.key : undefined;
             this.hit(rec, 'id.orig_h', o, ind, rh);
           }

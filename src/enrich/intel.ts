@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { parseIPv4, RangeTable } from '../config/network-model.js';
+import { type IpKey, ipKey, parseIPv4, RangeTable } from '../config/network-model.js';
 import type { IntelFileConfig } from '../config/schema.js';
 
 export const INDICATOR_TYPES = ['ip', 'cidr', 'domain', 'url', 'ja3', 'hash', 'user-agent'] as const;
@@ -128,7 +128,8 @@ function normalise(type: IndicatorType, raw: string): { value: string } | { erro
 
 /** An immutable, indexed set of indicators. */
 export class IntelSet {
-  private readonly exact = new Map<string, Indicator>();
+  /** Exact addresses by IpKey (IPv4 as an integer: no string hashing on the hot path). */
+  private readonly exact = new Map<IpKey, Indicator>();
   private readonly ranges = new RangeTable<Indicator>();
   private readonly domains = new Map<string, Indicator>();
   private readonly urls = new Map<string, Indicator>();
@@ -141,7 +142,7 @@ export class IntelSet {
     this.size++;
     switch (ind.type) {
       case 'ip':
-        this.exact.set(ind.value, ind);
+        this.exact.set(ipKey(ind.value), ind);
         return;
       case 'cidr':
         this.ranges.add(ind.value, ind);
@@ -165,11 +166,9 @@ export class IntelSet {
   }
 
   ip(ip: string): Indicator | undefined {
-    const e = this.exact.get(ip);
-    if (e !== undefined) return e;
-    if (this.ranges.size === 0) return undefined;
     const n = parseIPv4(ip);
-    return n >= 0 ? this.ranges.getV4(n) : this.ranges.get(ip);
+    if (n >= 0) return this.exact.get(n | 0) ?? (this.ranges.size === 0 ? undefined : this.ranges.getV4(n));
+    return this.exact.get(ip) ?? (this.ranges.size === 0 ? undefined : this.ranges.get(ip));
   }
 
   /** The indicator for this domain or any parent domain of it. */

@@ -1,4 +1,5 @@
 /** The host entity and the bounded counters that role inference reads. */
+import type { IpKey } from '../config/network-model.js';
 import type { IdentitySource } from './names.js';
 
 /** One name a host was seen with, by source. */
@@ -41,15 +42,15 @@ export class Host {
   /** Named by `identity.hostOverrides`: no observed evidence renames it. */
   override = false;
   /** Service tag (`kdc`, `ldap`, `dns`, …) → distinct client addresses it served. */
-  readonly served = new Map<string, Set<string>>();
+  readonly served = new Map<string, Set<IpKey>>();
   /** Evidence flags with the first time seen (`rpc:drsuapi`, `share:BACKUP_EXCHANGE$`, …). */
   readonly flags = new Map<string, number>();
   /** Distinct internal targets of RDP / admin-share access from this host, and the UTC days. */
   readonly adminTargets = new Set<string>();
   readonly adminDays = new Set<number>();
   readonly accounts = new Map<string, AccountOnHost>();
-  /** External peer address → connections (bounded). */
-  readonly externalPeers = new Map<string, number>();
+  /** External peer address (IpKey) → connections (bounded). */
+  readonly externalPeers = new Map<IpKey, number>();
   readonly conflicts: string[] = [];
 
   constructor(
@@ -74,7 +75,7 @@ export class Host {
     if (this.ips.length > 64) this.ips.shift();
   }
 
-  serve(tag: string, client: string): void {
+  serve(tag: string, client: IpKey): void {
     let s = this.served.get(tag);
     if (s === undefined) {
       s = new Set();

@@ -5,6 +5,7 @@
  * limits as a live run (the tracker's and DomainStats' caps apply to restored state too).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { type IpKey, ipKey, ipKeyToString } from '../config/network-model.js';
 import type { DomainStats } from '../enrich/domains.js';
 import { type AccountOnHost, type Host, type NameSighting, resolveHost } from './host.js';
 import type { IdentitySource } from './names.js';
@@ -22,12 +23,12 @@ interface HostState {
   firstSeen: number;
   lastSeen: number;
   override: boolean;
-  served: [string, string[]][];
+  served: [string, IpKey[]][];
   flags: [string, number][];
   adminTargets: string[];
   adminDays: number[];
   accounts: [string, AccountOnHost][];
-  externalPeers: [string, number][];
+  externalPeers: [IpKey, number][];
   conflicts: string[];
 }
 
@@ -96,7 +97,13 @@ export function snapshot(tracker: IdentityTracker, domains?: DomainStats): State
   const history: SessionState[] = [];
   for (const [ip, list] of x.history)
     for (const p of list)
-      history.push({ ip, start: p.start, end: p.end, host: resolveHost(p.host).key, source: p.source });
+      history.push({
+        ip: ipKeyToString(ip),
+        start: p.start,
+        end: p.end,
+        host: resolveHost(p.host).key,
+        source: p.source,
+      });
   const aliases: [string, string][] = [];
   for (const [a, h] of x.aliases) aliases.push([a, resolveHost(h).key]);
   return {
@@ -153,16 +160,16 @@ export function restore(
   }
   let now = Number.NEGATIVE_INFINITY;
   for (const s of state.history) {
-    let list = x.history.get(s.ip);
+    let list = x.history.get(ipKey(s.ip));
     if (list === undefined) {
       list = [];
-      x.history.set(s.ip, list);
+      x.history.set(ipKey(s.ip), list);
     }
     list.push({ start: s.start, end: s.end, host: hostOf(s.host), source: s.source });
   }
   for (const list of x.history.values()) list.sort((a, b) => a.start - b.start);
   for (const s of state.open) {
-    x.current.set(s.ip, {
+    x.current.set(ipKey(s.ip), {
       ip: s.ip,
       start: s.start,
       lastSeen: s.end,

@@ -18,7 +18,14 @@
  * answers) do the heavier work, and they are a small fraction of records.
  */
 
-import { type AddrClass, NetworkModel } from '../config/network-model.js';
+import {
+  type AddrClass,
+  type IpKey,
+  ipKey,
+  ipKeyToString,
+  NetworkModel,
+  parseIPv4,
+} from '../config/network-model.js';
 import type { VigilConfig } from '../config/schema.js';
 import type { ZeekRecord } from '../model/records.js';
 import { Host, MAX_EXTERNAL_PEERS, resolveHost } from './host.js';
@@ -115,8 +122,8 @@ export function ptrToIPv4(q: string): string | undefined {
 export class IdentityTracker {
   readonly model: NetworkModel;
   private readonly idle: number;
-  private readonly current = new Map<string, IpSession>();
-  private readonly history = new Map<string, PastSession[]>();
+  private readonly current = new Map<IpKey, IpSession>();
+  private readonly history = new Map<IpKey, PastSession[]>();
   private readonly hostsByKey = new Map<string, Host>();
   private readonly aliases = new Map<string, Host>();
   /** Unnamed static-address hosts, per address. */
@@ -249,25 +256,26 @@ export class IdentityTracker {
     host.addIp(ip);
     if (cls.scanner) host.flag('declared-scanner', ts);
     const s: IpSession = { ip, start: ts, lastSeen: ts, host, source };
-    this.current.set(ip, s);
+    this.current.set(ipKey(ip), s);
     return s;
   }
 
   private closeSession(s: IpSession, end: number): void {
-    let h = this.history.get(s.ip);
+    const k = ipKey(s.ip);
+    let h = this.history.get(k);
     if (h === undefined) {
       h = [];
-      this.history.set(s.ip, h);
+      this.history.set(k, h);
     }
     h.push({ start: s.start, end, host: s.host, source: s.source });
     if (h.length > this.config.identity.sessionHistoryPerIp) h.shift();
-    this.current.delete(s.ip);
+    this.current.delete(k);
   }
 
   /** The open session of an internal address at `ts`, rolling it over after the idle timeout. */
-  private touch(ip: string, cls: AddrClass, ts: number): IpSession {
-    let s = this.current.get(ip);
-    if (s === undefined) return this.openSession(ip, cls, ts, this.lastPast(ip));
+  private touch(ip: string, cls: AddrClass, ts: number, key: IpKey = ipKey(ip)): IpSession {
+    let s = this.current.get(key);
+    if (s === undefined) return this.openSession(ip, cls, ts, this.lastPast(key, ip));
     if (ts - s.lastSeen > this.idle) {
       this.closeSession(s, s.lastSeen);
       s = this.openSession(ip, cls, ts, s);
@@ -281,8 +289,8 @@ export class IdentityTracker {
     return s;
   }
 
-  private lastPast(ip: string): IpSession | undefined {
-    const h = this.history.get(ip);
+  private lastPast(key: IpKey, ip: string): IpSession | undefined {
+    const h = this.history.get(key);
     const p = h?.[h.length - 1];
     return p ? { ip, start: p.start, lastSeen: p.end, host: p.host, source: p.source } : undefined;
   }
@@ -292,7 +300,7 @@ export class IdentityTracker {
     this.closeSession(s, Math.max(s.start, Math.min(s.lastSeen, ts)));
     const n: IpSession = { ip: s.ip, start: ts, lastSeen: ts, host, source };
     host.addIp(s.ip);
-    this.current.set(s.ip, n);
+    this.current.set(ipKey(s.ip), n);
     return n;
   }
 
@@ -309,7 +317,7 @@ export class IdentityTracker {
   ): Host | undefined {
     const cls = this.model.classify(ip);
     if (!cls.internal) return undefined;
-    if (source === 'dns' && !this.current.has(ip)) {
+    if (source === 'dns' && !this.current.has(ipKey(ip))) {
       // A DNS answer is not activity of the address: remember the name for when it is active.
       if (name !== undefined && name !== '') {
         if (this.dnsHints.size >= 100_000) this.dnsHints.clear();
@@ -465,27 +473,43 @@ export class IdentityTracker {
     let rc: AddrClass | undefined;
     let os: IpSession | undefined;
     let rs: IpSession | undefined;
+    let ok: IpKey = '';
+    let rk: IpKey = '';
     if (typeof oh === 'string') {
-      oc = this.model.classify(oh);
-      if (oc.internal) os = this.touch(oh, oc, ts);
+      const n = parseIPv4(oh);
+      if (n >= 0) {
+        oc = this.model.classifyV4(n);
+        ok = n | 0;
+      } else {
+        oc = this.model.classify(oh);
+        ok = oh;
+      }
+      if (oc.internal) os = this.touch(oh, oc, ts, ok);
     }
     if (typeof rh === 'string') {
-      rc = this.model.classify(rh);
+      const n = parseIPv4(rh);
+      if (n >= 0) {
+        rc = this.model.classifyV4(n);
+        rk = n | 0;
+      } else {
+        rc = this.model.classify(rh);
+        rk = rh;
+      }
       // x.x.x.255 as a responder is a subnet broadcast, not a host.
-      if (rc.internal && !rh.endsWith('.255')) rs = this.touch(rh, rc, ts);
+      if (rc.internal && (n < 0 || (n & 255) !== 255)) rs = this.touch(rh, rc, ts, rk);
     }
     switch (rec._path) {
       case 'conn':
-        if (rs !== undefined && typeof oh === 'string') this.onServed(rec, rs, oh, oc!);
-        else if (os !== undefined && rc !== undefined && !rc.internal && typeof rh === 'string') {
+        if (rs !== undefined && oc !== undefined) this.onServed(rec, rs, ok, oc);
+        else if (os !== undefined && rc !== undefined && !rc.internal) {
           const h = os.host.mergedInto === undefined ? os.host : resolveHost(os.host);
-          const n = h.externalPeers.get(rh);
-          if (n !== undefined) h.externalPeers.set(rh, n + 1);
-          else if (h.externalPeers.size < MAX_EXTERNAL_PEERS) h.externalPeers.set(rh, 1);
+          const n = h.externalPeers.get(rk);
+          if (n !== undefined) h.externalPeers.set(rk, n + 1);
+          else if (h.externalPeers.size < MAX_EXTERNAL_PEERS) h.externalPeers.set(rk, 1);
         }
         return;
       case 'dns':
-        if (rs !== undefined && typeof oh === 'string') resolveHost(rs.host).serve('dns', oh);
+        if (rs !== undefined && ok !== '') resolveHost(rs.host).serve('dns', ok);
         if (rec.answers !== undefined) this.onDnsAnswers(rec, ts);
         return;
       case 'kerberos':
@@ -508,7 +532,7 @@ export class IdentityTracker {
         return;
       case 'ldap':
       case 'ldap_search':
-        if (rs !== undefined && typeof oh === 'string') resolveHost(rs.host).serve('ldap', oh);
+        if (rs !== undefined && ok !== '') resolveHost(rs.host).serve('ldap', ok);
         return;
       case 'smb_mapping':
         this.onSmbMapping(rec, ts, oh, rh, os, rs);
@@ -536,7 +560,7 @@ export class IdentityTracker {
     }
   }
 
-  private onServed(rec: ZeekRecord, rs: IpSession, client: string, cc: AddrClass): void {
+  private onServed(rec: ZeekRecord, rs: IpSession, client: IpKey, cc: AddrClass): void {
     const state = rec.conn_state;
     // Unanswered or rejected attempts say nothing about what the responder serves.
     if (state === 'S0' || state === 'REJ' || state === 'RSTOS0' || state === 'SH' || state === 'OTH') {
@@ -595,7 +619,7 @@ export class IdentityTracker {
   }
 
   private onKerberos(rec: ZeekRecord, ts: number, oh: unknown, rs: IpSession | undefined): void {
-    if (rs !== undefined && typeof oh === 'string') resolveHost(rs.host).serve('kdc', oh);
+    if (rs !== undefined && typeof oh === 'string') resolveHost(rs.host).serve('kdc', ipKey(oh));
     const acc = parseAccount(str(rec.client));
     if (acc === undefined || typeof oh !== 'string') return;
     let host: Host | undefined;
@@ -645,7 +669,7 @@ export class IdentityTracker {
       src.adminTargets.add(rh);
       src.adminDays.add(Math.floor(ts / DAY_SECONDS));
     }
-    if (rs !== undefined) resolveHost(rs.host).serve('rdp', oh);
+    if (rs !== undefined) resolveHost(rs.host).serve('rdp', ipKey(oh));
     const acc = parseAccount(str(rec.cookie));
     if (acc === undefined) return;
     this.noteAccount(acc, 'rdp-cookie', src, true, ts);
@@ -668,7 +692,7 @@ export class IdentityTracker {
     if (ip === undefined || rawMac === undefined) return;
     const mac = normaliseMac(rawMac);
     if (Array.isArray(types) && types.length > 0 && types.every((t) => t === 'RELEASE')) {
-      const s = this.current.get(ip);
+      const s = this.current.get(ipKey(ip));
       if (s !== undefined && resolveHost(s.host).macs.has(mac)) this.closeSession(s, ts);
       return;
     }
@@ -699,7 +723,7 @@ export class IdentityTracker {
     if (rs === undefined) return;
     const dst = resolveHost(rs.host);
     if (share === 'IPC$' || share === '') return;
-    dst.serve('smb-share', oh);
+    dst.serve('smb-share', ipKey(oh));
     dst.flag(`share:${share}`, ts);
     if (ADMIN_SHARES.has(share) && os !== undefined) {
       const src = resolveHost(os.host);
@@ -739,7 +763,7 @@ export class IdentityTracker {
   // ---------------------------------------------------------------- queries
 
   private hostAtNow(ip: string): Host | undefined {
-    const s = this.current.get(ip);
+    const s = this.current.get(ipKey(ip));
     return s ? resolveHost(s.host) : undefined;
   }
 
@@ -749,9 +773,10 @@ export class IdentityTracker {
    * otherwise. Undefined for external addresses or times no session covers.
    */
   hostAt(ip: string, t: number): Host | undefined {
-    const s = this.current.get(ip);
+    const k = ipKey(ip);
+    const s = this.current.get(k);
     if (s !== undefined && t >= s.start && t <= s.lastSeen + this.idle) return resolveHost(s.host);
-    const h = this.history.get(ip);
+    const h = this.history.get(k);
     if (h === undefined) return undefined;
     for (let i = h.length - 1; i >= 0; i--) {
       const p = h[i]!;
@@ -806,10 +831,11 @@ export class IdentityTracker {
     const root = resolveHost(h);
     const out: { ip: string; start: number; end: number; source: IdentitySource; open: boolean }[] = [];
     for (const ip of root.ips) {
-      for (const p of this.history.get(ip) ?? [])
+      const k = ipKey(ip);
+      for (const p of this.history.get(k) ?? [])
         if (resolveHost(p.host) === root)
           out.push({ ip, start: p.start, end: p.end, source: p.source, open: false });
-      const s = this.current.get(ip);
+      const s = this.current.get(k);
       if (s !== undefined && resolveHost(s.host) === root)
         out.push({ ip, start: s.start, end: s.lastSeen, source: s.source, open: true });
     }
@@ -836,7 +862,7 @@ export class IdentityTracker {
         .map(([account, p]) => ({ account, ...p }))
         .sort((a, b) => b.count - a.count),
       externalPeers: [...root.externalPeers]
-        .map(([ip, connections]) => ({ ip, connections }))
+        .map(([ip, connections]) => ({ ip: ipKeyToString(ip), connections }))
         .sort((a, b) => b.connections - a.connections),
       conflicts: [...root.conflicts],
     };
