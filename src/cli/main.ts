@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyze } from './analyze.js';
 import { runDemo } from './demo.js';
+import { runSimulate } from './simulate.js';
 import { hosts } from './hosts.js';
 import { listResponses } from './responses.js';
 
@@ -146,6 +147,37 @@ export function buildProgram(): Command {
     .action(async (opts: { out?: string }) => {
       process.exitCode = await runDemo(opts.out);
     });
+
+  // simulator (src/simulate/)
+  program
+    .command('simulate')
+    .description('write a simulated Zeek log directory with ground truth (truth.json)')
+    .argument('<scenario>', 'enterprise, reference-incident or random-incident')
+    .requiredOption('--out <dir>', 'directory to write the logs and truth.json to')
+    .option('--seed <n>', 'random seed: the same seed gives the same bytes', positiveNumber('--seed'), 1)
+    .addOption(new Option('--format <format>', 'log format').choices(['tsv', 'json']).default('tsv'))
+    .option('--hosts <n>', 'workstations (default 300)', positiveNumber('--hosts'))
+    .option(
+      '--days <n>',
+      'days of full background (enterprise: 1; incidents: 2 before the end)',
+      positiveNumber('--days'),
+    )
+    .option('-q, --quiet', 'no summary line', false)
+    .action(
+      (
+        scenario: string,
+        opts: {
+          out: string;
+          seed: number;
+          format: 'tsv' | 'json';
+          hosts?: number;
+          days?: number;
+          quiet: boolean;
+        },
+      ) => {
+        process.exitCode = runSimulate(scenario, opts);
+      },
+    );
 
   return program;
 }

@@ -21,8 +21,8 @@ export interface LogFile {
 
 /** Names that hold Zeek logs: `x.log`, `x.log.gz`, `x.HH:MM:SS-HH:MM:SS.log.gz`, `x.json[l]`, `x.log.cut`. */
 const LOG_NAME = /\.(log|json|jsonl|ndjson)(\.[^/]*)?$|\.log\.|\.gz$/;
-/** Files a Zeek tree carries that are not logs, and Vigil's own state. */
-const SKIP_NAME = /^\.|\.(pcap|pcapng|cap|state|lock|pid|tmp|swp)$|^(stderr|stdout)\.log$/;
+/** Files a Zeek tree carries that are not logs, and Vigil's own state (the simulator's `truth.json`). */
+const SKIP_NAME = /^\.|\.(pcap|pcapng|cap|state|lock|pid|tmp|swp)$|^(stderr|stdout)\.log$|^truth\.json$/;
 
 /** Lists log files in time order per log type. Unreadable paths become located rejects. */
 export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): Map<string, LogFile[]> {

@@ -1,0 +1,29 @@
+/** `simulate()` end to end: build the scenario, write the Zeek log directory and `truth.json`. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ScenarioName, type SimOptions, simulate } from './scenario.js';
+import { buildTruth, type Truth } from './truth.js';
+import { type SimFormat, type WrittenLog, writeLogs } from './writer.js';
+
+export interface SimulateResult {
+  readonly dir: string;
+  readonly logs: readonly WrittenLog[];
+  readonly records: number;
+  readonly truth: Truth;
+}
+
+export function simulateToDir(
+  scenario: ScenarioName,
+  dir: string,
+  options: SimOptions & { format?: SimFormat },
+): SimulateResult {
+  const sim = simulate(scenario, options);
+  mkdirSync(dir, { recursive: true });
+  const logs = writeLogs(dir, sim.sink.logs, options.format ?? 'tsv', sim.window);
+  const truth = buildTruth(sim);
+  writeFileSync(join(dir, 'truth.json'), `${JSON.stringify(truth, null, 1)}\n`);
+  return { dir, logs, records: sim.sink.count(), truth };
+}
+
+export { SCENARIOS, type ScenarioName, type SimOptions } from './scenario.js';
+export type { SimFormat } from './writer.js';
