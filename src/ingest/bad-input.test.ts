@@ -229,15 +229,22 @@ test('invalid UTF-8: the line rejected with its exact bytes, the rest read', asy
   assert.deepEqual(messages, [`rejected ${file}:10: bytes that are not UTF-8 [invalid-utf8]`]);
 });
 
-test('the CLI exits 1 when input was rejected, and reports every reason in the summary', () => {
+test('the CLI: every kind of bad input located on stderr, counted in the summary, quarantined; exit 1', () => {
   const dir = tmp();
+  // one file per kind, all log types known_hosts-shaped; names only decide the grouping
   writeFileSync(join(dir, 'known_hosts.log'), khLog(3).replace(khLine(1), 'garbage'));
   const gz = gzipSync(Buffer.from(khLog(5000)));
   writeFileSync(join(dir, 'weird.log.gz'), gz.subarray(0, gz.length - 200));
+  writeFileSync(join(dir, 'dhcp.log'), khLog(2).replace('#fields\tts\thost', '#fields\tts\thost\tx'));
+  const garbage = Buffer.from([0x00, 0x00, 0x07, 0x50, 0x4b, 0x03, 0x04]);
   writeFileSync(
-    join(dir, 'conn.log'),
-    Buffer.concat([Buffer.from('{"ts":1,'), Buffer.from([0xff, 0xfe]), Buffer.from('}\n')]),
+    join(dir, 'software.log'),
+    Buffer.concat([Buffer.from(khLog(1)), garbage, Buffer.from('\n')]),
   );
+  const long = Buffer.alloc(10_000, 0x62);
+  writeFileSync(join(dir, 'notice.log'), Buffer.concat([Buffer.from(khLog(1)), long, Buffer.from('\n')]));
+  const badUtf8 = Buffer.concat([Buffer.from('{"ts":1,'), Buffer.from([0xff, 0xfe]), Buffer.from('}')]);
+  writeFileSync(join(dir, 'conn.log'), Buffer.concat([badUtf8, Buffer.from('\n')]));
   const q = join(dir, 'q');
   const res = spawnSync(
     process.execPath,
@@ -252,17 +259,39 @@ test('the CLI exits 1 when input was rejected, and reports every reason in the s
       'json',
       '--quarantine',
       q,
+      '--max-line-bytes',
+      '4096',
     ],
     { encoding: 'utf8' },
   );
   assert.equal(res.status, 1, res.stderr);
   const doc = JSON.parse(res.stdout) as { summary: { records: number; rejected: Record<string, number> } };
-  assert.equal(doc.summary.rejected['field-count-mismatch'] ?? doc.summary.rejected['no-header'], 1);
-  assert.equal(doc.summary.rejected['truncated-gzip'], 1);
-  assert.equal(doc.summary.rejected['invalid-utf8'], 1);
-  assert.equal(doc.summary.rejected['read-error'], 1);
+  const { 'truncated-line': _cut, ...rejected } = doc.summary.rejected;
+  assert.deepEqual(rejected, {
+    'field-count-mismatch': 3,
+    'truncated-gzip': 1,
+    'bad-header': 1,
+    'binary-garbage': 1,
+    'line-too-long': 1,
+    'invalid-utf8': 1,
+    'read-error': 1,
+  });
   assert.ok(doc.summary.records > 4000);
-  assert.match(res.stderr, /known_hosts\.log:10: /);
-  assert.match(res.stderr, /missing\.log: file vanished or does not exist/);
-  assert.ok(quarantine(q).length >= 4);
+  for (const where of [
+    /known_hosts\.log:10: 1 columns where the header declares 2 \[field-count-mismatch\]/,
+    /weird\.log\.gz:\d+: gzip stream damaged after line \d+/,
+    /dhcp\.log:8: .*\[bad-header\]/,
+    /software\.log:11: .*\[binary-garbage\]/,
+    /notice\.log:11: line of 10000 bytes exceeds/,
+    /conn\.log:1: bytes that are not UTF-8/,
+    /missing\.log: file vanished or does not exist/,
+  ])
+    assert.match(res.stderr, where);
+  const entries = quarantine(q);
+  const raw = (reason: string) => entries.find((e) => e.entry.reason === reason)?.raw;
+  assert.deepEqual(raw('line-too-long'), long);
+  assert.deepEqual(raw('invalid-utf8'), badUtf8);
+  assert.deepEqual(raw('binary-garbage'), garbage);
+  const malformed = entries.find((e) => e.entry.file.endsWith('known_hosts.log'));
+  assert.equal(malformed?.raw?.toString(), 'garbage');
 });
