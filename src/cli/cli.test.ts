@@ -118,3 +118,33 @@ test('responses lists the audit log (table and json)', async () => {
   const j = vigil(['responses', '--audit', file, '--format', 'json']);
   assert.equal((JSON.parse(j.stdout) as { outcome: string }[])[0]!.outcome, 'executed');
 });
+
+test('store ingest, search (csv), sql and a located query error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  writeSample(join(dir, 'logs'), 3);
+  const store = join(dir, 'store');
+  const ing = vigil(['store', 'ingest', join(dir, 'logs'), '--store', store, '-q']);
+  assert.equal(ing.status, 0, ing.stderr);
+  assert.match(ing.stdout, /^1200 records stored/);
+  const csv = vigil([
+    'search',
+    'log:dns query:intranet.*',
+    '--store',
+    store,
+    '--format',
+    'csv',
+    '--limit',
+    '1000',
+  ]);
+  assert.equal(csv.status, 0, csv.stderr);
+  const lines = csv.stdout.trim().split('\n');
+  assert.ok(lines.length > 1 && lines.slice(1).every((l) => l.includes('"intranet.corp.local"')));
+  const q = vigil(['sql', 'SELECT count(*) AS n FROM conn', '--store', store, '--format', 'json']);
+  assert.equal((JSON.parse(q.stdout) as { n: number }[])[0]!.n, 600);
+  const bad = vigil(['search', 'orig_bytes:>lots', '--store', store]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /not a number: lots \(at character 1\)/);
+  const w = vigil(['sql', 'DROP VIEW conn', '--store', store]);
+  assert.equal(w.status, 2);
+  assert.match(w.stderr, /only SELECT/);
+});

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyze } from './analyze.js';
 import { runDemo } from './demo.js';
-import { runSimulate } from './simulate.js';
 import { hosts } from './hosts.js';
+import { type RowFormat, search, sql, storeIngest, storeRetain, storeStats, timeline } from './recall.js';
 import { listResponses } from './responses.js';
+import { runSimulate } from './simulate.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -127,6 +128,90 @@ export function buildProgram(): Command {
         state: opts.state,
         all: opts.all,
       });
+    });
+
+  const storeOpt = (): Option => new Option('--store <dir>', 'Recall store directory').default('vigil-store');
+  const rowFormat = (): Option =>
+    new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'csv']).default('table');
+  const limitOpt = (): Option =>
+    new Option('--limit <n>', 'most rows').argParser(positiveNumber('--limit')).default(100);
+
+  const store = program.command('store').description('the Recall metadata store (Parquet + DuckDB)');
+  store
+    .command('ingest')
+    .description('load Zeek logs into the store (exactly once: re-runs add only what is new)')
+    .argument('<paths...>', 'log files, .gz files or Zeek log directories')
+    .addOption(storeOpt())
+    .option('-q, --quiet', 'no per-line reject messages', false)
+    .action(async (paths: string[], o: { store: string; quiet: boolean }) => {
+      process.exitCode = await storeIngest(paths, o.store, o.quiet);
+    });
+  store
+    .command('stats')
+    .description('records, files, bytes per log type; corrupt files')
+    .addOption(storeOpt())
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .action(async (o: { store: string; format: 'table' | 'json' }) => {
+      process.exitCode = await storeStats(o.store, o.format);
+    });
+  store
+    .command('retain')
+    .description('delete whole day partitions by age and/or total size (oldest first)')
+    .addOption(storeOpt())
+    .option('--max-age-days <n>', 'keep this many days', positiveNumber('--max-age-days'))
+    .option('--max-bytes <n>', 'keep at most this many bytes', positiveNumber('--max-bytes'))
+    .action(async (o: { store: string; maxAgeDays?: number; maxBytes?: number }) => {
+      process.exitCode = await storeRetain(o.store, o);
+    });
+
+  program
+    .command('search')
+    .description('search stored metadata: field:value, wildcards, CIDR, ranges, AND/OR/NOT, log:<type>')
+    .argument('<query>', "e.g. 'id.orig_h:10.5.0.0/16 AND id.resp_p:445 NOT conn_state:SF'")
+    .addOption(storeOpt())
+    .option('--from <time>', 'epoch seconds or ISO-8601')
+    .option('--to <time>', 'epoch seconds or ISO-8601')
+    .addOption(limitOpt())
+    .addOption(rowFormat())
+    .option('--all', 'table: every column, not the summary ones', false)
+    .action(
+      async (
+        q: string,
+        o: { store: string; from?: string; to?: string; limit: number; format: RowFormat; all: boolean },
+      ) => {
+        process.exitCode = await search(q, o.store, o);
+      },
+    );
+
+  program
+    .command('timeline')
+    .description('every stored record to or from these addresses, in time order')
+    .argument('<ips...>', 'IP addresses')
+    .addOption(storeOpt())
+    .option('--from <time>', 'epoch seconds or ISO-8601')
+    .option('--to <time>', 'epoch seconds or ISO-8601')
+    .addOption(limitOpt())
+    .addOption(rowFormat())
+    .action(
+      async (
+        ips: string[],
+        o: { store: string; from?: string; to?: string; limit: number; format: RowFormat },
+      ) => {
+        process.exitCode = await timeline(ips, o.store, o);
+      },
+    );
+
+  program
+    .command('sql')
+    .description('read-only SQL over the log views (one SELECT; no writes, DDL or file access)')
+    .argument('<select>', 'e.g. \'SELECT "id.orig_h", count(*) FROM conn GROUP BY 1 ORDER BY 2 DESC\'')
+    .addOption(storeOpt())
+    .addOption(limitOpt())
+    .addOption(rowFormat())
+    .action(async (text: string, o: { store: string; limit: number; format: RowFormat }) => {
+      process.exitCode = await sql(text, o.store, o);
     });
 
   program

@@ -1,0 +1,166 @@
+/** Recall commands: load logs into the store, search, pivot, SQL, stats and retention. */
+import { DuckDbStore } from '../recall/duckdb-store.js';
+import { ingestIntoStore } from '../recall/ingest.js';
+import { QueryError } from '../recall/query.js';
+import type { Row } from '../recall/store.js';
+import { isoOrDash } from './format.js';
+
+export type RowFormat = 'table' | 'json' | 'csv';
+
+/** `--from`/`--to`: epoch seconds or an ISO-8601 date/time. */
+export function parseWhen(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (Number.isFinite(n)) return n;
+  const t = Date.parse(v);
+  if (Number.isNaN(t))
+    throw new Error(`${flag}: not a time (epoch seconds or ISO-8601): ${JSON.stringify(v)}`);
+  return t / 1000;
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (Array.isArray(v)) return v.map(cell).join(',');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // Quote always; neutralise spreadsheet formulas (CSV injection) with a leading apostrophe.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return `"${safe.replaceAll('"', '""')}"`;
+}
+
+export function printRows(rows: Row[], format: RowFormat, columns?: string[]): void {
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const cols = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  if (format === 'csv') {
+    process.stdout.write(`${cols.map(csvCell).join(',')}\n`);
+    for (const r of rows) process.stdout.write(`${cols.map((c) => csvCell(r[c])).join(',')}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write('no rows\n');
+    return;
+  }
+  const table = [
+    cols,
+    ...rows.map((r) =>
+      cols.map((c) => (c === 'ts' && typeof r[c] === 'number' ? isoOrDash(r[c] as number) : cell(r[c]))),
+    ),
+  ];
+  const widths = cols.map((_, i) => Math.min(60, Math.max(...table.map((t) => t[i]!.length))));
+  for (const t of table)
+    process.stdout.write(
+      `${t
+        .map((c, i) => c.slice(0, 60).padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+}
+
+const SUMMARY_COLUMNS = ['ts', '_log', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
+
+async function withStore<T>(dir: string, f: (s: DuckDbStore) => Promise<T>): Promise<T> {
+  const s = await DuckDbStore.open(dir);
+  try {
+    return await f(s);
+  } finally {
+    await s.close();
+  }
+}
+
+export async function runRecall(fn: () => Promise<void>): Promise<number> {
+  try {
+    await fn();
+    return 0;
+  } catch (err) {
+    process.stderr.write(`vigil: ${err instanceof QueryError ? 'query: ' : ''}${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
+export function storeIngest(paths: string[], dir: string, quiet: boolean): Promise<number> {
+  return runRecall(() =>
+    withStore(dir, async (s) => {
+      const sum = await ingestIntoStore(paths, s, {
+        onMessage: quiet ? undefined : (t) => process.stderr.write(`vigil: ${t}\n`),
+      });
+      process.stdout.write(
+        `${sum.rowsWritten} records stored in ${sum.partsWritten} part(s) from ${sum.files} file(s); ${sum.partsSkipped} part(s) already stored; ${sum.rejected} line(s) rejected\n`,
+      );
+    }),
+  );
+}
+
+export function search(
+  query: string,
+  dir: string,
+  o: { from?: string; to?: string; limit: number; format: RowFormat; all: boolean },
+): Promise<number> {
+  return runRecall(() =>
+    withStore(dir, async (s) => {
+      const r = await s.search(query, {
+        from: parseWhen(o.from, '--from'),
+        to: parseWhen(o.to, '--to'),
+        limit: o.limit,
+      });
+      printRows(r.rows, o.format, o.format === 'table' && !o.all ? SUMMARY_COLUMNS : undefined);
+      if (o.format === 'table')
+        process.stderr.write(`${r.rows.length} row(s) from ${r.logs.join(', ') || 'no log type'}\n`);
+    }),
+  );
+}
+
+export function timeline(
+  ips: string[],
+  dir: string,
+  o: { from?: string; to?: string; limit: number; format: RowFormat },
+): Promise<number> {
+  return runRecall(() =>
+    withStore(dir, async (s) => {
+      const rows = await s.timeline(ips, {
+        from: parseWhen(o.from, '--from'),
+        to: parseWhen(o.to, '--to'),
+        limit: o.limit,
+      });
+      printRows(rows, o.format, o.format === 'table' ? SUMMARY_COLUMNS : undefined);
+    }),
+  );
+}
+
+export function sql(text: string, dir: string, o: { limit: number; format: RowFormat }): Promise<number> {
+  return runRecall(() => withStore(dir, async (s) => printRows(await s.sql(text, o.limit), o.format)));
+}
+
+export function storeStats(dir: string, format: 'table' | 'json'): Promise<number> {
+  return runRecall(() =>
+    withStore(dir, async (s) => {
+      const st = await s.stats();
+      if (format === 'json') {
+        process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+        return;
+      }
+      printRows(st.logs as unknown as Row[], 'table', ['log', 'days', 'files', 'rows', 'bytes']);
+      process.stdout.write(
+        `total ${st.rows} rows, ${st.bytes} bytes (${st.rows ? (st.bytes / st.rows).toFixed(1) : '-'} bytes/record)\n`,
+      );
+      for (const c of st.corrupt) process.stdout.write(`corrupt (skipped): ${c}\n`);
+    }),
+  );
+}
+
+export function storeRetain(dir: string, o: { maxAgeDays?: number; maxBytes?: number }): Promise<number> {
+  return runRecall(() =>
+    withStore(dir, async (s) => {
+      if (o.maxAgeDays === undefined && o.maxBytes === undefined)
+        throw new Error('give --max-age-days and/or --max-bytes');
+      const removed = await s.retain(o);
+      process.stdout.write(removed.length ? `removed ${removed.join(', ')}\n` : 'nothing to remove\n');
+    }),
+  );
+}
