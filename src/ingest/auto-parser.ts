@@ -27,6 +27,11 @@ export class AutoParser implements LineParser {
     private readonly options: ParserOptions,
   ) {}
 
+  /** The parser chosen from the first line (undefined before it). */
+  get parser(): LineParser | undefined {
+    return this.inner;
+  }
+
   parse(line: string, lineNo: number, out: ZeekRecord[]): void {
     if (this.inner) {
       this.inner.parse(line, lineNo, out);

@@ -4,12 +4,14 @@
  * located reject; records read before the failure are kept.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { ZeekRecord } from '../model/records.js';
 import { AutoParser, type ParserOptions } from './auto-parser.js';
 import { gunzipKeepingPrefix } from './gunzip.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lines.js';
+import { DEFAULT_PARALLEL_MIN_BYTES, ParallelBlocks } from './parallel.js';
 import { logTypeFromFileName } from './record-check.js';
 import type { RejectSink } from './rejects.js';
 
@@ -17,6 +19,19 @@ export interface FileReadOptions extends ParserOptions {
   readonly maxLineBytes?: number;
   /** Read size; 1 MiB amortises decode and split work without holding much memory. */
   readonly chunkBytes?: number;
+  /**
+   * Worker threads that decode big files (see parallel.ts); 0 = read on this thread only.
+   * Default: one per core, at most 4 (`defaultWorkers()`).
+   */
+  readonly workers?: number;
+  /** Files smaller than this (bytes on disk; gzip counted ×4) are read on this thread. Default 8 MiB. */
+  readonly parallelMinBytes?: number;
+}
+
+/** Worker threads used when the caller does not say: one per core, at most 4, none on one core. */
+export function defaultWorkers(): number {
+  const n = availableParallelism();
+  return n < 2 ? 0 : Math.min(4, n);
 }
 
 export const STDIN = '-';
@@ -44,40 +59,54 @@ export async function* readLogFile(
     path: options.path ?? (file === STDIN ? undefined : logTypeFromFileName(file)),
   });
   let out: ZeekRecord[] = [];
-  const splitter = new LineSplitter(
-    label,
-    sink,
-    (line, n) => parser.parse(line, n, out),
-    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-  );
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let stream: Readable;
   let gz = false;
+  let par: ParallelBlocks | undefined;
+  let splitter: LineSplitter;
   try {
     if (file === STDIN) {
       stream = process.stdin;
     } else {
       gz = await isGzip(file);
+      const workers = options.workers ?? defaultWorkers();
+      if (
+        workers > 0 &&
+        (await stat(file)).size * (gz ? 4 : 1) >= (options.parallelMinBytes ?? DEFAULT_PARALLEL_MIN_BYTES)
+      ) {
+        par = new ParallelBlocks(label, sink, parser, () => out, {
+          workers,
+          maxLineBytes,
+          jsonPath: options.path ?? logTypeFromFileName(file),
+        });
+      }
       stream = createReadStream(file, { highWaterMark: options.chunkBytes ?? 1 << 20 });
     }
   } catch (err) {
     sink.reject({ reason: 'read-error', file: label, line: 0, message: describeIoError(err) });
     return;
   }
+  splitter = par
+    ? par.splitter
+    : new LineSplitter(label, sink, (line, n) => parser.parse(line, n, out), maxLineBytes);
   const input = gz ? gunzipKeepingPrefix(file, stream, options.chunkBytes ?? 1 << 20) : stream;
   try {
     for await (const chunk of input) {
       splitter.push(chunk as Buffer);
+      par?.collect();
       if (out.length > 0) {
         yield out;
         out = [];
       }
     }
     splitter.end(true);
+    par?.finish();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const zlibError =
       gz && (code.startsWith('Z_') || /unexpected end|incorrect header|invalid/i.test(String(err)));
     splitter.end(false);
+    par?.finish();
     sink.reject({
       reason: zlibError ? 'truncated-gzip' : 'read-error',
       file: label,

@@ -9,6 +9,13 @@ import type { RejectSink } from './rejects.js';
 
 export type LineHandler = (line: string, lineNo: number) => void;
 
+/**
+ * Takes a whole decoded block (lines joined by `\n`, none too long, CRs not stripped) starting
+ * at line `firstLineNo`, instead of line by line; returns the number of lines in it.
+ * Used by the parallel reader (parallel.ts), which hands blocks to worker threads.
+ */
+export type BlockHandler = (text: string, firstLineNo: number) => number;
+
 /** Default cap on one line: far above any real Zeek line (certificates, long URIs). */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -25,6 +32,7 @@ export class LineSplitter {
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
     /** Lines already consumed before the first pushed byte (a live tail resuming mid-file). */
     startLine = 0,
+    private readonly onBlock?: BlockHandler,
   ) {
     this.lineNo = startLine;
   }
@@ -113,6 +121,10 @@ export class LineSplitter {
     const onLine = this.onLine;
     const max = this.maxLineBytes;
     const sure = ascii ? max : Math.floor(max / 3);
+    if (this.onBlock !== undefined && text.length <= sure) {
+      this.lineNo += this.onBlock(text, this.lineNo + 1);
+      return;
+    }
     for (;;) {
       const nl = text.indexOf('\n', start);
       const end = nl < 0 ? text.length : nl;

@@ -21,6 +21,17 @@ interface Column {
   readonly skip: boolean;
 }
 
+export interface TsvHeaderState {
+  readonly path: string;
+  readonly separator: string;
+  readonly setSeparator: string;
+  readonly emptyField: string;
+  readonly unsetField: string;
+  /** `#open` time, set only when there is no ts column (records then take it as ts). */
+  readonly openTs: number | undefined;
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: ZeekType }>;
+}
+
 export interface TsvParserOptions {
   /** Log type when the file has no `#path` (from the file name or the user). */
   readonly path?: string;
@@ -52,6 +63,20 @@ export class TsvParser {
 
   get logType(): string {
     return this.path;
+  }
+
+  /** The header state data lines are read with (for the parallel fast path); undefined before `#fields`. */
+  get headerState(): TsvHeaderState | undefined {
+    if (!this.columns) return undefined;
+    return {
+      path: this.path,
+      separator: this.separator,
+      setSeparator: this.setSeparator,
+      emptyField: this.emptyField,
+      unsetField: this.unsetField,
+      openTs: this.hasTs ? undefined : this.openTs,
+      columns: this.columns.map((c) => ({ name: c.name, type: c.type })),
+    };
   }
 
   /** Parses one line (without its newline); a record, if any, is pushed to `out`. */
