@@ -3,6 +3,7 @@ import { createAttackToolTransfer } from './attack-tool-transfer.js';
 import { createAutomatedReplication } from './automated-replication.js';
 import { createBackupDiscovery } from './backup-discovery.js';
 import { createDarknetScan } from './darknet-scan.js';
+import { createDataStaging } from './data-staging.js';
 import { createDcsync } from './dcsync.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
 import { createFileShareEnumeration } from './file-share-enumeration.js';
@@ -40,4 +41,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createSuspectDomainActivity,
   createDcsync,
   createSuspiciousLdapQuery,
+  createDataStaging,
 ];
