@@ -76,7 +76,10 @@ function step(
       return [[rec], rec.uid as string];
     }
     case 'exploit': {
-      const rec: ZeekRecord = { ...connBytes({ ts, src, dst, respBytes: 500, origBytes: 4_321 }), 'id.resp_p': 445 };
+      const rec: ZeekRecord = {
+        ...connBytes({ ts, src, dst, respBytes: 500, origBytes: 4_321 }),
+        'id.resp_p': 445,
+      };
       return [[rec], rec.uid as string];
     }
   }

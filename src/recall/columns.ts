@@ -68,7 +68,10 @@ export function toRow(rec: ZeekRecord): string {
     const v = rec[k];
     if (v === undefined) continue;
     if (known.has(k)) row[k] = v;
-    else (extra ??= {})[k] = v;
+    else {
+      extra ??= {};
+      extra[k] = v;
+    }
   }
   if (extra) row._extra = JSON.stringify(extra);
   return JSON.stringify(row);
