@@ -14,6 +14,7 @@ import { createRareUserAgent } from './rare-user-agent.js';
 import { createReverseDnsSweep } from './reverse-dns-sweep.js';
 import { createRpcRecon } from './rpc-recon.js';
 import { createRpcTargetedRecon } from './rpc-targeted-recon.js';
+import { createSmbAccountScan } from './smb-account-scan.js';
 import { createSuspectDomainActivity } from './suspect-domain-activity.js';
 import { createSuspiciousLdapQuery } from './suspicious-ldap-query.js';
 import { createSuspiciousNewHost } from './suspicious-new-host.js';
@@ -42,4 +43,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createDcsync,
   createSuspiciousLdapQuery,
   createDataStaging,
+  createSmbAccountScan,
 ];
