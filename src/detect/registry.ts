@@ -7,6 +7,7 @@ import { createDataStaging } from './data-staging.js';
 import { createDcsync } from './dcsync.js';
 import { createExternalServiceProbe } from './external-service-probe.js';
 import { createFileShareEnumeration } from './file-share-enumeration.js';
+import { createKerberosAccountScan } from './kerberos-account-scan.js';
 import { createNovelAdminShareAccess } from './novel-admin-share-access.js';
 import { createPortScan } from './port-scan.js';
 import { createPortSweep } from './port-sweep.js';
@@ -44,4 +45,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createSuspiciousLdapQuery,
   createDataStaging,
   createSmbAccountScan,
+  createKerberosAccountScan,
 ];
