@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BAD, jsonScalar, parseTime, tsvConverter, unescapeZeek } from './values.js';
+import { BAD, isDecimalText, jsonScalar, parseTime, tsvConverter, unescapeZeek } from './values.js';
 
 test('unescapeZeek decodes \\xNN escapes and \\\\, leaves plain text untouched', () => {
   assert.equal(unescapeZeek('plain'), 'plain');
@@ -98,4 +98,23 @@ test('jsonScalar normalises stringified numbers and booleans, rejects the wrong 
   assert.equal(jsonScalar(1, 'bool'), BAD);
   assert.equal(jsonScalar(53, 'string'), '53');
   assert.equal(jsonScalar({ a: 1 }, 'string'), BAD);
+});
+
+test('the fast time/double converter agrees with the strict grammar on fuzzed text', () => {
+  const alphabet = '0123456789.-+eExob In_';
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const toNumber = tsvConverter('double');
+  for (let i = 0; i < 50_000; i++) {
+    let t = '';
+    const len = rand(7);
+    for (let j = 0; j < len; j++) t += alphabet[rand(alphabet.length)];
+    const strict = isDecimalText(t) && Number.isFinite(+t);
+    const got = toNumber(t);
+    assert.equal(got !== BAD, strict, JSON.stringify(t));
+    if (strict) assert.equal(got, +t);
+  }
 });

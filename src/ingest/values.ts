@@ -111,7 +111,7 @@ function isIntegerText(t: string): boolean {
  * Zeek's time/interval/double text: decimal digits with an optional sign, point and exponent.
  * Rejects what `+text` would quietly accept: blanks, hex (`0x1f`), `Infinity`, whitespace.
  */
-function isDecimalText(t: string): boolean {
+export function isDecimalText(t: string): boolean {
   const n = t.length;
   let i = 0;
   let c = t.charCodeAt(0);
@@ -142,10 +142,24 @@ function isDecimalText(t: string): boolean {
   return i === n;
 }
 
+/**
+ * Hot path for time/interval/double: `+t` and a few char checks, equivalent to
+ * `isDecimalText(t) && finite` (values.test.ts checks both agree) at half the cost.
+ */
 const toNumber: ScalarConverter = (t) => {
-  if (!isDecimalText(t)) return BAD;
   const n = +t;
-  return Number.isFinite(n) ? n : BAD; // 1e999
+  if (n - n !== 0) return BAD; // NaN, ±Infinity (also '' → 0 is caught below)
+  const first = t.charCodeAt(0);
+  const last = t.charCodeAt(t.length - 1);
+  // digits or a point at the end: no blanks, no `Infinity`, not empty
+  if (!((last >= 0x30 && last <= 0x39) || last === 0x2e)) return BAD;
+  if (first >= 0x30 && first <= 0x39) {
+    if (first !== 0x30 || t.length === 1) return n;
+    const second = t.charCodeAt(1);
+    // `0x1f`, `0o7`, `0b1` parse as numbers in JS; Zeek never writes them
+    return second <= 0x39 || second === 0x65 || second === 0x45 ? n : BAD;
+  }
+  return first === 0x2d || first === 0x2b || first === 0x2e ? n : BAD;
 };
 
 const toInteger: ScalarConverter = (t) => (isIntegerText(t) ? +t : BAD);
