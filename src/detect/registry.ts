@@ -19,6 +19,7 @@ import { createSmbAccountScan } from './smb-account-scan.js';
 import { createSuspectDomainActivity } from './suspect-domain-activity.js';
 import { createSuspiciousLdapQuery } from './suspicious-ldap-query.js';
 import { createSuspiciousNewHost } from './suspicious-new-host.js';
+import { createSuspiciousRemoteDesktop } from './suspicious-remote-desktop.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
 import type { DetectorFactory } from './types.js';
 import { createWebVulnerabilityScan } from './web-vulnerability-scan.js';
@@ -46,4 +47,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createDataStaging,
   createSmbAccountScan,
   createKerberosAccountScan,
+  createSuspiciousRemoteDesktop,
 ];
