@@ -3,9 +3,12 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { schemaFor } from '../model/schemas.js';
+import { tsvHeader, tsvLine } from '../model/zeek-writer.js';
 import { discoverLogFiles } from './discover.js';
 import { logTypeFromFileName } from './record-check.js';
 import { RejectSink } from './rejects.js';
+import { IngestRun } from './run.js';
 
 function tree(files: string[]): string {
   const root = mkdtempSync(join(tmpdir(), 'vigil-tree-'));
@@ -46,16 +49,14 @@ test('a Zeek log tree: dated archives in date and rotation order, current/ last,
   assert.equal(sink.total, 0);
 });
 
-test('loose files of one type are ordered by modification time', () => {
-  const root = tree(['b/conn.log', 'a/conn.log', 'c/conn.json']);
-  utimesSync(join(root, 'b/conn.log'), 1000, 1000);
-  utimesSync(join(root, 'a/conn.log'), 3000, 3000);
-  utimesSync(join(root, 'c/conn.json'), 2000, 2000);
+test('loose files of one type: one folder is one source ordered by modification time; folders apart', () => {
+  const root = tree(['x/conn.log', 'x/conn.1.log', 'x/conn.json', 'y/conn.log']);
+  utimesSync(join(root, 'x/conn.log'), 3000, 3000);
+  utimesSync(join(root, 'x/conn.1.log'), 1000, 1000);
+  utimesSync(join(root, 'x/conn.json'), 2000, 2000);
   const groups = discoverLogFiles([root], new RejectSink());
-  assert.deepEqual(
-    groups.get('conn')!.map((f) => relative(root, f.file)),
-    ['b/conn.log', 'c/conn.json', 'a/conn.log'],
-  );
+  const rel = [...groups.values()].map((g) => g.map((f) => relative(root, f.file))).sort();
+  assert.deepEqual(rel, [['x/conn.1.log', 'x/conn.json', 'x/conn.log'], ['y/conn.log']]);
 });
 
 test('single files, stdin and a missing path (located read-error, the rest still listed)', () => {
@@ -89,4 +90,46 @@ test('log type from a file name', () => {
     ['smb_files.00:00:00-01:00:00.log.gz', 'smb_files'],
   ];
   for (const [name, type] of cases) assert.equal(logTypeFromFileName(name), type, name);
+});
+
+test('two sensors: one source per log type and tree, merged by time (no sensor-hour turned late)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'vigil-sensors-'));
+  const fields = schemaFor('known_hosts')!.fields;
+  const hour = Date.UTC(2021, 5, 12, 9) / 1000;
+  for (const sensor of ['a', 'b'])
+    for (const h of [0, 1]) {
+      const dir = join(root, sensor, '2021-06-12');
+      mkdirSync(dir, { recursive: true });
+      const lines = [tsvHeader('known_hosts', fields, hour + h * 3600)];
+      for (let i = 0; i < 60; i++)
+        lines.push(
+          tsvLine(
+            {
+              _path: 'known_hosts',
+              ts: hour + h * 3600 + i * 60,
+              host: `10.0.${sensor === 'a' ? 1 : 2}.${i}`,
+            },
+            fields,
+          ),
+        );
+      writeFileSync(
+        join(
+          dir,
+          `known_hosts.${String(9 + h).padStart(2, '0')}:00:00-${String(10 + h).padStart(2, '0')}:00:00.log`,
+        ),
+        lines.join('\n'),
+      );
+    }
+  const groups = discoverLogFiles([root], new RejectSink());
+  assert.equal(groups.size, 2);
+  for (const g of groups.values()) assert.equal(new Set(g.map((f) => f.place)).size, 1);
+  const run = new IngestRun([root], { reorderWindowSeconds: 60 });
+  const ts: number[] = [];
+  for await (const b of run.batches()) for (const r of b) ts.push(r.ts);
+  assert.equal(ts.length, 240);
+  assert.equal(run.summary().late, 0);
+  assert.deepEqual(
+    ts,
+    [...ts].sort((x, y) => x - y),
+  );
 });

@@ -1,11 +1,15 @@
 /**
  * Finds the log files under the paths a user gives: single files, gzip files, stdin (`-`), and
  * Zeek log directory trees (`current/` plus dated archive folders of rotated files such as
- * `2021-06-12/conn.12:00:00-13:00:00.log.gz`). Files are grouped by log type and each group is
- * ordered in time, so that one source per log type can be read front to back.
+ * `2021-06-12/conn.12:00:00-13:00:00.log.gz`). Files are grouped by log type and place (the log
+ * tree they belong to: the folder holding `current/` and the dated archives, else the file's own
+ * folder), and each group is ordered in time, so that one source per log type and place can be
+ * read front to back. Two sensors' trees given together are thus separate sources merged by
+ * time, not one source read sensor-hour after sensor-hour (which made the second sensor's
+ * records of every hour "late").
  */
 import { type Dirent, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describeIoError, STDIN } from './file-source.js';
 import { logTypeFromFileName } from './record-check.js';
 import type { RejectSink } from './rejects.js';
@@ -17,6 +21,8 @@ export interface LogFile {
   readonly sortKey: string;
   /** The sort key comes from an archive date in the path (else files are ordered by first ts). */
   readonly dated: boolean;
+  /** The log tree (or folder) the file belongs to: files of one type and place form one source. */
+  readonly place: string;
 }
 
 /** Names that hold Zeek logs: `x.log`, `x.log.gz`, `x.HH:MM:SS-HH:MM:SS.log.gz`, `x.json[l]`, `x.log.cut`. */
@@ -29,7 +35,7 @@ export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): M
   const files: LogFile[] = [];
   for (const input of inputs) {
     if (input === STDIN) {
-      files.push({ file: STDIN, logType: 'stdin', sortKey: '', dated: true });
+      files.push({ file: STDIN, logType: 'stdin', sortKey: '', dated: true, place: STDIN });
       continue;
     }
     let st: ReturnType<typeof statSync>;
@@ -42,11 +48,14 @@ export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): M
     if (st.isDirectory()) walk(input, files, sink);
     else files.push(describe(input, st.mtimeMs));
   }
+  // Keyed by log type for the first place seen (the common single-tree run), `type@place` after.
   const groups = new Map<string, LogFile[]>();
   for (const f of files) {
-    const g = groups.get(f.logType);
+    const first = groups.get(f.logType);
+    const key = first === undefined || first[0]!.place === f.place ? f.logType : `${f.logType}@${f.place}`;
+    const g = groups.get(key);
     if (g) g.push(f);
-    else groups.set(f.logType, [f]);
+    else groups.set(key, [f]);
   }
   for (const g of groups.values())
     g.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
@@ -82,9 +91,17 @@ function walk(dir: string, out: LogFile[], sink: RejectSink): void {
  */
 function describe(file: string, mtimeMs: number): LogFile {
   const name = basename(file);
-  const date = /(?:^|\/)(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(file)?.[1];
+  const dateMatch = /(?:^|\/)(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(file);
+  const date = dateMatch?.[1];
   const time = /\.(\d{2}:\d{2}:\d{2})[-.]/.exec(name)?.[1];
-  const current = /(?:^|\/)current\//.test(file);
+  const currentMatch = /(?:^|\/)current\//.exec(file);
+  const current = currentMatch !== null;
+  // the folder holding current/ or the dated folders; a loose file's own folder
+  const place = currentMatch
+    ? file.slice(0, currentMatch.index)
+    : dateMatch
+      ? file.slice(0, dateMatch.index)
+      : dirname(file);
   const sortKey = current
     ? `9999-99-99 ${String(Math.floor(mtimeMs)).padStart(15, '0')}`
     : date
@@ -95,5 +112,6 @@ function describe(file: string, mtimeMs: number): LogFile {
     logType: logTypeFromFileName(name) ?? 'unknown',
     sortKey,
     dated: date !== undefined || current,
+    place: place === '' ? '.' : place,
   };
 }
