@@ -15,7 +15,7 @@
 import { isAscii } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLogFile } from '../ingest/file-source.js';
@@ -29,6 +29,8 @@ import { rng, zeekUid } from '../simulate/sample.js';
 interface Measured {
   readonly records: number;
   readonly seconds: number;
+  /** CPU seconds of the process, all threads (user + system). */
+  readonly cpuSeconds: number;
   readonly maxRssMiB: number;
   readonly check: number;
 }
@@ -214,6 +216,7 @@ function touch(batch: readonly ZeekRecord[]): number {
 
 async function measureChild(kind: Measure, file: string, workers: number): Promise<Measured> {
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let records = 0;
   let check = 0;
   if (kind === 'bare-json' || kind === 'bare-tsv') {
@@ -235,7 +238,9 @@ async function measureChild(kind: Measure, file: string, workers: number): Promi
     if (run.summary().rejectedTotal > 0) throw new Error(`${kind}: rejects`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { records, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, check };
+  const cpu = process.cpuUsage(c0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { records, seconds, cpuSeconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, check };
 }
 
 // ---------------------------------------------------------------- driver
@@ -302,9 +307,11 @@ async function main(): Promise<void> {
     if (!results.has(k)) return;
     const ms = results.get(k)!;
     const ratio = base ? `${(rate(k) / rate(base)).toFixed(2)}×` : '';
+    const cpu = median(ms.map((m) => (m.cpuSeconds * 1e6) / m.records));
     rows.push(
       `${label.padEnd(44)} ${(rate(k) / 1e3).toFixed(0).padStart(7)} k rec/s  ${ratio.padStart(6)}  ` +
-        `peak RSS ${rss(k).toFixed(0).padStart(5)} MiB   [${ms.map((m) => m.seconds.toFixed(2)).join(' ')} s]`,
+        `CPU ${cpu.toFixed(2).padStart(5)} µs/rec  peak RSS ${rss(k).toFixed(0).padStart(5)} MiB` +
+        `   [${ms.map((m) => m.seconds.toFixed(2)).join(' ')} s]`,
     );
   };
   line('bare-json', 'bare JSON.parse loop (1 thread)');
@@ -315,7 +322,12 @@ async function main(): Promise<void> {
   line('vigil-tsv-1', 'Vigil TSV reader, workers 0', 'bare-tsv');
   line('vigil-tsv', `Vigil TSV reader, workers ${workers}`, 'bare-tsv');
   line('run-tsv', `Vigil TSV IngestRun (+merge), workers ${workers}`, 'bare-tsv');
-  process.stdout.write(`${rows.join('\n')}\n\nratios: Vigil rate / bare rate, same bytes, same run\n`);
+  process.stdout.write(
+    `${rows.join('\n')}\n\nratios: Vigil rate / bare rate (median wall-clock), same bytes, same run; ` +
+      `CPU: all threads of the process; load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}\n`,
+  );
   if (keepAt < 0) rmSync(dir, { recursive: true, force: true });
 }
 

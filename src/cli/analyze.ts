@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
   readonly fields?: string[];
   readonly reorderWindow: number;
   readonly maxLineBytes: number;
+  /** Worker threads for big files (`--workers`; 0 = main thread only); default per core. */
+  readonly workers?: number;
   readonly engine?: EngineConfig;
   /** Live tail of this directory (`--follow`, src/cli/follow.ts) and its settings. */
   readonly follow?: string;
@@ -43,6 +45,7 @@ export async function analyze(paths: readonly string[], opts: AnalyzeOptions): P
     fields: opts.fields,
     reorderWindowSeconds: opts.reorderWindow,
     maxLineBytes: opts.maxLineBytes,
+    workers: opts.workers,
     engine: opts.engine,
     onMessage: opts.quiet
       ? undefined

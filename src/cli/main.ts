@@ -75,6 +75,11 @@ export function buildProgram(): Command {
       positiveNumber('--max-line-bytes'),
       16 * 1024 * 1024,
     )
+    .option(
+      '--workers <n>',
+      'worker threads that decode big files (default: one per core, at most 4; 0 = main thread only)',
+      positiveNumber('--workers'),
+    )
     // live tail (src/ingest/tail.ts)
     .option('--follow <dir>', 'follow a directory Zeek is writing, until SIGINT/SIGTERM')
     .option('--state <file>', 'with --follow: checkpoint file to resume from and save to')
@@ -99,6 +104,7 @@ export function buildProgram(): Command {
         fields: opts.fields,
         reorderWindow: opts.reorderWindow,
         maxLineBytes: opts.maxLineBytes,
+        workers: opts.workers === undefined ? undefined : Math.floor(opts.workers),
         follow: opts.follow,
         state: opts.state,
         pollMs: opts.pollMs,

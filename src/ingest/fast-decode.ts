@@ -151,15 +151,24 @@ export interface Tape {
   readonly strings: string[];
 }
 
+/** A used tape's buffers, handed back to a worker to write the next tape into (no allocation). */
+export interface TapeBuffers {
+  readonly ints: ArrayBuffer;
+  readonly nums: ArrayBuffer;
+}
+
 class TapeWriter {
   ints: Int32Array;
   nums: Float64Array;
   ip = 0;
   np = 0;
 
-  constructor(textLength: number) {
-    this.ints = new Int32Array(Math.max(1024, textLength >> 2));
-    this.nums = new Float64Array(Math.max(256, textLength >> 4));
+  constructor(textLength: number, spare?: TapeBuffers) {
+    const ni = Math.max(1024, textLength >> 2);
+    const nn = Math.max(256, textLength >> 4);
+    this.ints = spare && spare.ints.byteLength >= ni * 4 ? new Int32Array(spare.ints) : new Int32Array(ni);
+    this.nums =
+      spare && spare.nums.byteLength >= nn * 8 ? new Float64Array(spare.nums) : new Float64Array(nn);
   }
 
   /** Room for a line of `len` chars (at worst two ints or one number per char). */
@@ -285,8 +294,8 @@ function keyCodes(layout: FastLayout): KeyCodes {
 }
 
 /** Decodes one block (lines joined by `\n`, no final newline) of a file with `layout`. */
-export function decodeBlock(text: string, layout: FastLayout): Tape {
-  const w = new TapeWriter(text.length);
+export function decodeBlock(text: string, layout: FastLayout, spare?: TapeBuffers): Tape {
+  const w = new TapeWriter(text.length, spare);
   const json = layout.format === 'json';
   const keys = keyCodes(layout);
   let lines = 0;

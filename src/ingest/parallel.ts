@@ -35,6 +35,8 @@ interface Job {
   readonly slot: Slot;
   tape?: Tape;
   error?: string;
+  /** Milliseconds the worker spent decoding. */
+  ms?: number;
 }
 
 interface Slot {
@@ -110,11 +112,12 @@ class Pool {
     while (job.tape === undefined && job.error === undefined) {
       const seen = Atomics.load(slot.counter, 0);
       const msg = receiveMessageOnPort(slot.port) as
-        | { message: { id: number; tape?: Tape; error?: string } }
+        | { message: { id: number; tape?: Tape; error?: string; ms?: number } }
         | undefined;
       if (msg) {
         const done = slot.pending.shift()!;
         if (done.id !== msg.message.id) throw new Error('parallel reader: worker answers out of order');
+        done.ms = msg.message.ms;
         if (msg.message.tape) done.tape = msg.message.tape;
         else done.error = msg.message.error ?? 'worker failed';
         continue;
@@ -306,8 +309,15 @@ export class ParallelBlocks {
       return;
     }
     if (this.materializer?.layout !== job.layout) this.materializer = new Materializer(job.layout);
-    this.materializer.run(job.text, job.tape, job.firstLineNo, this.target(), this.slowLine);
+    const t0 = performance.now();
+    const tape = job.tape;
+    this.materializer.run(job.text, tape, job.firstLineNo, this.target(), this.slowLine);
+    // Hand the tape's buffers back (transferred, not copied) so the worker allocates none.
+    const recycle = { ints: tape.ints.buffer as ArrayBuffer, nums: tape.nums.buffer as ArrayBuffer };
+    job.slot.worker.postMessage({ recycle }, [recycle.ints, recycle.nums]);
     parallelStats.blocks++;
+    parallelStats.decodeMs += job.ms ?? 0;
+    parallelStats.materializeMs += performance.now() - t0;
     parallelStats.declinedLines += job.tape.slow;
   }
 
@@ -335,6 +345,9 @@ export const parallelStats = {
   declinedLines: 0,
   /** Blocks a worker failed on (read on the main thread instead). */
   workerErrors: 0,
+  /** Milliseconds workers spent decoding, and the main thread turning tapes into records. */
+  decodeMs: 0,
+  materializeMs: 0,
 };
 
 function countNewlines(text: string, from: number, to: number): number {
