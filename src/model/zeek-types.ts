@@ -8,7 +8,8 @@
  *  - double      → number
  *  - port        → number (the protocol lives in `proto`, never in the port value)
  *  - bool        → boolean (`T` / `F`)
- *  - addr, subnet, string, enum, pattern, and unknown scalar types → string
+ *  - addr, subnet, string, enum, pattern, and unknown scalar types → string; `\xNN` escapes are
+ *    decoded, and a byte that is not valid UTF-8 stays as the text `\xNN` (as Zeek's JSON shows it)
  *  - set[T], vector[T], table[T] → array of T
  *
  * Unset (`-` in TSV, an absent key in JSON) is an absent property, never 0 or "".
