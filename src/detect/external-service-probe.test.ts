@@ -80,6 +80,27 @@ describe('external-service-probe', () => {
     });
   }
 
+  test('fires on slow probing over a day: a few TLS handshakes, failed FTP logins, a VPN port refused', () => {
+    const r = rng(21);
+    const sub = randomPublicIp(r).split('.').slice(0, 3).join('.');
+    const recs: ZeekRecord[] = [];
+    for (let i = 0; i < 12; i++) {
+      const ts = T0 + i * 7_000 + r() * 3_000;
+      const src = `${sub}.${10 + Math.floor(r() * 4)}`;
+      const kind = i % 3;
+      if (kind === 0) {
+        const c = conn({ ts, src, dst: '10.0.1.5', port: 443, state: 'SF' });
+        c.orig_bytes = 900;
+        c.resp_bytes = 4_800; // a TLS handshake with its certificate chain
+        recs.push(c, conn({ ts: ts + 2, src, dst: '10.0.1.5', port: 4433, state: 'REJ' }));
+      } else if (kind === 1) recs.push(conn({ ts, src, dst: '10.0.1.6', port: 21, state: 'SF' }));
+      else recs.push(http({ ts, src, dst: '10.0.1.7', port: 443, uri: '/ecp/', status: 301 }));
+    }
+    const ds = runDetectors([createExternalServiceProbe], recs);
+    assert.equal(ds.length, 1);
+    assert.equal(ds[0]!.host, `${sub}.0/24`);
+  });
+
   test('benign: a remote employee uses VPN, webmail and FTP with real sessions', () => {
     const recs: ZeekRecord[] = [];
     const me = '81.2.69.160';
@@ -110,10 +131,10 @@ describe('external-service-probe', () => {
     const recs: ZeekRecord[] = [];
     const src = '203.0.113.7';
     recs.push(conn({ ts: T0, src, dst: '10.0.1.5', port: 500, proto: 'udp' }));
-    recs.push(conn({ ts: T0 + 4_000, src, dst: '10.0.1.5', port: 21 }));
-    recs.push(conn({ ts: T0 + 8_000, src, dst: '10.0.1.5', port: 3389 }));
+    recs.push(conn({ ts: T0 + 50_000, src, dst: '10.0.1.5', port: 21 }));
+    recs.push(conn({ ts: T0 + 100_000, src, dst: '10.0.1.5', port: 3389 }));
     assert.deepEqual(runDetectors([createExternalServiceProbe], byTs(recs)), []);
-    const cfg = { detectors: { 'external-service-probe': { windowSeconds: 10_000 } } };
+    const cfg = { detectors: { 'external-service-probe': { windowSeconds: 200_000 } } };
     assert.equal(runDetectors([createExternalServiceProbe], byTs(recs), undefined, cfg).length, 1);
   });
 });

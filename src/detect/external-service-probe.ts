@@ -16,9 +16,11 @@
  * Zeek's scan.zeek flags 15 failed ports on one host in 5 min and Elastic 5 "sensitive" ports
  * in 1 min: both count raw ports. We count *services* (HTTP and HTTPS are one, `web`) so 3
  * suffices: a visitor uses the website, an employee the VPN and webmail (two services, with
- * real sessions), while a prober walks the service list. The window is 1 h, not 5 min, because
- * perimeter probing is slow and deliberate (days in the incident; each burst spans minutes to
- * an hour). The weak-share condition keeps a remote employee's VPN + webmail + FTP quiet.
+ * real sessions), while a prober walks the service list. The window is 1 day, not 5 min,
+ * because perimeter probing is slow and deliberate: a few probes an hour over days in the
+ * incident, never a burst a 5-minute window would see. The weak-share condition (`tinyBytes`
+ * = 16 kB: a TLS handshake and a login page) keeps a remote employee's VPN + webmail + FTP
+ * quiet: their tunnels and mailbox sessions move megabytes.
  *
  * Threat stays low (15–40): the internet probes every perimeter, and the source is outside;
  * the value is context — GeoIP and the link to what follows (rare UA, web scan, VPN login).
@@ -28,6 +30,7 @@
 import type { ZeekRecord } from '../model/records.js';
 import { isFailedConn, portLabel } from './conn-facts.js';
 import {
+  formatSpan,
   PathMatcher,
   PERIMETER_SERVICES,
   parseLabelled,
@@ -47,12 +50,15 @@ export const externalServiceProbeMeta = {
   defaults: {
     /** Distinct perimeter services touched by one source within the window. */
     minServices: 3,
-    /** Sliding event-time window, seconds. */
-    windowSeconds: 3_600,
+    /** Sliding event-time window, seconds (1 day: perimeter probing is slow). */
+    windowSeconds: 86_400,
     /** Share of conn sessions that failed or stayed tiny (0–1) needed to call it probing. */
     minWeakShare: 0.5,
-    /** A session with at most this many payload bytes (both directions) is "tiny". */
-    tinyBytes: 1_024,
+    /**
+     * A session with at most this many payload bytes (both directions) is "tiny": a TLS
+     * handshake with its certificate chain and a login page; real use moves far more.
+     */
+    tinyBytes: 16_384,
     /** Group external sources by this prefix length (24 = a /24; 32 = per address). */
     sourcePrefixBits: 24,
     /** `port/proto=service` entries; HTTP(S) share one service so browsing counts once. */
@@ -105,7 +111,7 @@ const EVIDENCE_CAP = 100;
 const EVIDENCE_PER_SERVICE = 20;
 
 /** `a.b.c.0/24` for IPv4 at `bits` < 32; the address itself otherwise (and for IPv6). */
-function sourceGroup(ip: string, bits: number): string {
+export function sourceGroup(ip: string, bits: number): string {
   if (bits >= 32 || ip.includes(':')) return ip;
   const parts = ip.split('.');
   if (parts.length !== 4) return ip;
@@ -231,7 +237,7 @@ export function createExternalServiceProbe(): Detector<T> {
         evidenceCount: st.evidence.count,
         summary:
           `${group}${where ? ` (${where})` : ''} probed ${n} perimeter services (${services.join(', ')}) on ` +
-          `${st.targets.size} host(s) in ${Math.max(1, Math.round((ts - st.firstTs) / 60))} min; ` +
+          `${st.targets.size} host(s) in ${formatSpan(ts - st.firstTs)}; ` +
           `${Math.round(weakShare * 100)}% of sessions failed or tiny`,
         firstTs: st.firstTs,
         lastTs: ts,

@@ -127,6 +127,7 @@ export const SCANNER_PATHS: readonly string[] = [
   '/axis2/',
   '/jenkins/',
   '/owa/auth/x.js',
+  '/api/jsonws/invoke',
   '/ecp/default.flt',
   '/autodiscover/autodiscover.json',
 ];
@@ -145,6 +146,10 @@ export const ATTACK_URI_NEEDLES: readonly string[] = [
   'union+select',
   'union%20select',
   "' or '1'='1",
+  '/.%2e/',
+  'invokefunction',
+  'call_user_func',
+  'xdebug_session_start',
   '%27%20or%20',
   '<script',
   '%3cscript',
@@ -258,6 +263,32 @@ export const SUSPECT_DOMAINS: readonly string[] = [
   'darkforums.st=forum',
 ];
 
+/**
+ * Lower-case words that mark an offensive-tool or hacking-community domain when they appear in
+ * a registered domain nobody here uses (`eternalblue-scanner.example`, `xyz-hackforum.example`).
+ * Kept specific: words like "crack" or "hack" alone hit ordinary businesses.
+ */
+export const SUSPECT_DOMAIN_KEYWORDS: readonly string[] = [
+  'eternalblue',
+  'ms17-010',
+  'ms17010',
+  'exploit',
+  'hackforum',
+  'hacking',
+  'hacker',
+  'pentest',
+  'mimikatz',
+  'metasploit',
+  'cobaltstrike',
+  'bloodhound',
+  'sploit',
+  '0day',
+  'warez',
+  'carding',
+  'darknet',
+  'ransomware',
+];
+
 /** Top-level domains that are generic (not country codes) but two letters long: none today. */
 export const GENERIC_TWO_LETTER_TLDS: readonly string[] = [];
 
@@ -343,7 +374,16 @@ export class PathMatcher {
 
   match(path: string): string | undefined {
     if (this.exact.has(path)) return path;
+    if (path.length > 1 && path.endsWith('/') && this.exact.has(path.slice(0, -1))) return path.slice(0, -1);
     for (const p of this.prefixes) if (path.startsWith(p)) return p;
     return undefined;
   }
+}
+
+/** A duration for summaries: `45 s`, `12 min`, `5.2 h`, `3.1 d`. */
+export function formatSpan(seconds: number): string {
+  if (seconds < 90) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 360) / 10} h`;
+  return `${Math.round(seconds / 8_640) / 10} d`;
 }

@@ -86,6 +86,37 @@ describe('rare-user-agent', () => {
     });
   }
 
+  test('fires when the same source returns briefly with one exploit request', () => {
+    const r = rng(17);
+    const server = '10.1.0.80';
+    const ua = customUa(r);
+    const src = randomPublicIp(r);
+    const recs = background(r, server);
+    const first = [
+      http({ ts: T0 + 500, src, dst: server, uri: '/', ua }),
+      http({ ts: T0 + 501, src, dst: server, uri: '/favicon.ico', ua, status: 404 }),
+    ];
+    const back = [
+      http({ ts: T0 + 6 * DAY, src, dst: server, uri: '/', ua }),
+      http({
+        ts: T0 + 6 * DAY + 1,
+        src,
+        dst: server,
+        method: 'POST',
+        uri: '/cgi-bin/.%2e/.%2e/bin/sh',
+        ua,
+        status: 400,
+      }),
+    ];
+    recs.push(...first, ...back);
+    const ds = runDetectors([createRareUserAgent], recs);
+    assert.equal(ds.length, 1);
+    assert.deepEqual(
+      ds[0]!.evidence.map((e) => e.uid),
+      [...first, ...back].map((x) => x.uid),
+    );
+  });
+
   test('fires when a UA seen outside is then used by an inside host', () => {
     const r = rng(7);
     const server = '10.1.0.80';

@@ -20,13 +20,15 @@
  *   web-vulnerability-scan);
  * - linked sightings: at least 2 episodes (`episodeGapSeconds` = 1 h of silence splits them),
  *   or a crossing (outside and inside sources) — a single burst of a rare UA is just a visitor;
- * - context: a crossing, or a probing episode (`minProbeRequests` requests with at least
- *   `minProbeErrorShare` 4xx/5xx). A returning visitor with an odd browser build browses
+ * - context: a crossing, or a probing episode: one request for a scanner path or with an attack
+ *   payload (the lists web-vulnerability-scan uses), or `minProbeRequests` requests with at
+ *   least `minProbeErrorShare` 4xx/5xx. A returning visitor with an odd browser build browses
  *   successfully; an internal app with its own UA is never seen from outside.
  * Threat 20–35 (a UA is a weak indicator; it links other detections), higher when the UA
  * crosses inside; certainty rises with episodes and sources.
  */
 import type { ZeekRecord } from '../model/records.js';
+import { ATTACK_URI_NEEDLES, PathMatcher, SCANNER_PATHS, uriPath } from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState } from './window.js';
 
@@ -52,6 +54,10 @@ export const rareUserAgentMeta = {
     minProbeRequests: 3,
     /** Share of 4xx/5xx answers (0–1) that makes an episode probing. */
     minProbeErrorShare: 0.5,
+    /** Scanner paths (exact, or prefixes ending in `/`): one such request makes an episode probing. */
+    scannerPaths: SCANNER_PATHS,
+    /** Lower-case URI substrings only attacks carry: one such request makes an episode probing. */
+    attackUriNeedles: ATTACK_URI_NEEDLES,
     /** User agents remembered (bounded memory; least recently used evicted). */
     maxUserAgents: 100_000,
     /** Episodes remembered per user agent. */
@@ -67,6 +73,8 @@ interface Episode {
   /** Requests from outside to internal servers, and how many of them were answered 4xx/5xx. */
   requests: number;
   errors: number;
+  /** Requests for scanner paths or carrying attack payloads. */
+  exploits: number;
   sources: Set<string>;
   evidence: EvidenceRef[];
 }
@@ -87,6 +95,7 @@ const EVIDENCE_PER_EPISODE = 8;
 
 export function createRareUserAgent(): Detector<T> {
   let uas: KeyedState<UaState> | undefined;
+  let matchers: { paths: PathMatcher; needles: string[] } | undefined;
   const observed = new Set<string>();
 
   return {
@@ -130,7 +139,15 @@ export function createRareUserAgent(): Detector<T> {
       if (st.targets.size < 64) st.targets.add(dst);
       let ep = st.episodes[st.episodes.length - 1];
       if (!ep || ts - ep.lastTs > t.episodeGapSeconds) {
-        ep = { firstTs: ts, lastTs: ts, requests: 0, errors: 0, sources: new Set(), evidence: [] };
+        ep = {
+          firstTs: ts,
+          lastTs: ts,
+          requests: 0,
+          errors: 0,
+          exploits: 0,
+          sources: new Set(),
+          evidence: [],
+        };
         st.episodes.push(ep);
         if (st.episodes.length > t.maxEpisodesPerUserAgent) st.episodes.splice(1, 1); // keep the first
       }
@@ -141,6 +158,19 @@ export function createRareUserAgent(): Detector<T> {
         ep.requests++;
         const status = rec.status_code;
         if (typeof status === 'number' && status >= 400) ep.errors++;
+        const uri = rec.uri;
+        if (typeof uri === 'string' && uri.length > 1) {
+          matchers ??= {
+            paths: new PathMatcher(t.scannerPaths),
+            needles: t.attackUriNeedles.map((n) => n.toLowerCase()),
+          };
+          const lower = uri.toLowerCase();
+          if (
+            matchers.paths.match(uriPath(uri)) !== undefined ||
+            matchers.needles.some((n) => n.length > 0 && lower.includes(n))
+          )
+            ep.exploits++;
+        }
       }
       st.evidenceCount++;
       if (ep.evidence.length < EVIDENCE_PER_EPISODE)
@@ -151,7 +181,9 @@ export function createRareUserAgent(): Detector<T> {
       if (st.episodes.length < 2 && !crossed) return;
       if (ts - st.episodes[0]!.firstTs < t.minRareAgeSeconds) return;
       const probing = st.episodes.filter(
-        (e) => e.requests >= t.minProbeRequests && e.errors / e.requests >= t.minProbeErrorShare,
+        (e) =>
+          e.exploits > 0 ||
+          (e.requests >= t.minProbeRequests && e.errors / e.requests >= t.minProbeErrorShare),
       ).length;
       if (!crossed && probing === 0) return;
       const stateKey = `${st.episodes.length}/${st.sources.size}/${probing}/${crossed}`;
@@ -177,7 +209,7 @@ export function createRareUserAgent(): Detector<T> {
           { name: 'sightings (episodes)', value: st.episodes.length },
           { name: 'first seen', value: new Date(first.firstTs * 1000).toISOString() },
           { name: 'seen outside and inside', value: crossed ? 'yes' : 'no' },
-          { name: 'probing episodes (mostly 4xx/5xx)', value: probing },
+          { name: 'probing episodes (exploit requests or mostly 4xx/5xx)', value: probing },
           { name: 'source addresses', value: sources.slice(0, 10).join(', ') },
         ],
         evidence,

@@ -23,6 +23,7 @@
  * with breadth and contiguity.
  */
 import type { ZeekRecord } from '../model/records.js';
+import { formatSpan } from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
 
@@ -94,14 +95,15 @@ export function createReverseDnsSweep(): Detector<T> {
     meta: reverseDnsSweepMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       const ts = rec.ts;
-      if (Number.isNaN(startTs)) startTs = ts;
-      const query = rec.query;
-      if (typeof query !== 'string' || !query.endsWith('arpa')) return;
-      if (rec.qtype_name !== undefined && rec.qtype_name !== 'PTR') return;
       const src = rec['id.orig_h'];
       if (typeof src !== 'string') return;
       const hosts = ctx.hosts;
       if (!hosts.isInternal(src)) return;
+      // Learning starts with the first internal client's query.
+      if (Number.isNaN(startTs)) startTs = ts;
+      const query = rec.query;
+      if (typeof query !== 'string' || !(query.endsWith('arpa') || query.endsWith('arpa.'))) return;
+      if (rec.qtype_name !== undefined && rec.qtype_name !== 'PTR') return;
       const target = ptrToIpv4(query);
       if (target === undefined || !hosts.isInternal(target)) return;
       const t = ctx.thresholds;
@@ -187,7 +189,7 @@ export function createReverseDnsSweep(): Detector<T> {
         evidence: st.evidence.items,
         evidenceCount: st.evidence.count,
         summary:
-          `${src} resolved ${n} internal addresses by PTR in ${Math.max(1, Math.round((ts - st.firstTs) / 60))} min ` +
+          `${src} resolved ${n} internal addresses by PTR in ${formatSpan(ts - st.firstTs)} ` +
           `across ${perSubnet.size} subnet(s), ${topCount} in ${topSubnet}.0/24`,
         firstTs: st.firstTs,
         lastTs: ts,

@@ -73,6 +73,24 @@ describe('suspect-domain-activity', () => {
     });
   }
 
+  test('a rare domain carrying an offensive word is suspect without being listed', () => {
+    const r = rng(40);
+    const recs = background(r, '10.1.1.');
+    const q = dns({
+      ts: T0 + 2 * DAY + 5,
+      src: '10.1.1.33',
+      query: `dl.${word(r, 5)}-eternalblue-${word(r, 4)}.net`,
+    });
+    recs.push(q);
+    const ds = runDetectors([createSuspectDomainActivity], recs);
+    assert.equal(ds.length, 1);
+    assert.deepEqual(
+      ds[0]!.evidence.map((e) => e.uid),
+      [q.uid],
+    );
+    assert.match(ds[0]!.summary, /keyword/);
+  });
+
   for (const seed of [6, 7]) {
     test(`fires on an NXDOMAIN burst of random domains (seed ${seed})`, () => {
       const r = rng(seed);

@@ -14,7 +14,9 @@
  * Prevalence is learned for `learningSeconds` (1 day) before list and ccTLD hits are judged;
  * NXDOMAIN bursts need no baseline. Fires for a source when, within `windowSeconds`, any of:
  * - a listed domain (`suspectDomains`, `domain=category`) that at most `rareDomainMaxSources`
- *   hosts here query (a security team that reads exploit-db daily makes it normal);
+ *   hosts here query (a security team that reads exploit-db daily makes it normal), or a rare
+ *   registered domain containing an offensive word (`suspectKeywords`: eternalblue, exploit,
+ *   hackforum, pentest, mimikatz …) — lists lag behind new forums and tool sites;
  * - at least `minRareTldDomains` distinct registered domains under country-code TLDs that at
  *   most `rareTldMaxSources` hosts here use, skipping
  *   `ignoredTlds` (ccTLDs used generically: .io, .co, .me …) and local suffixes. One `.ru` news
@@ -23,13 +25,19 @@
  * - at least `minNxDomains` distinct nonexistent registered domains within `nxWindowSeconds`
  *   (Vectra: "lookups of machine-generated or nonexistent domains in rapid succession"; no
  *   number is published: DGA families try 50–1,000 a burst, typo'd links give one or two).
- * Threat by category (tool 35, exploit 32, forum 30, tunnel 28, NX burst 25, rare ccTLD 18),
+ * Threat by category (tool 35, exploit 32, forum 30, tunnel 28, keyword 28, NX burst 25, rare
+ * ccTLD 18),
  * +4 per further category, ≤ 45: lookups show intent, not compromise. Certainty rises with the
  * number of categories and domains.
  */
 import { DomainStats } from '../enrich/domains.js';
 import type { ZeekRecord } from '../model/records.js';
-import { LOCAL_DNS_SUFFIXES, parseLabelled, SUSPECT_DOMAINS } from './perimeter-lists.js';
+import {
+  LOCAL_DNS_SUFFIXES,
+  parseLabelled,
+  SUSPECT_DOMAIN_KEYWORDS,
+  SUSPECT_DOMAINS,
+} from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
 
@@ -56,6 +64,8 @@ export const suspectDomainActivityMeta = {
     nxWindowSeconds: 300,
     /** `domain=category` (tool, exploit, forum, tunnel); subdomains match. */
     suspectDomains: SUSPECT_DOMAINS,
+    /** Words that mark a rare registered domain as offensive-tool / hacking-community. */
+    suspectKeywords: SUSPECT_DOMAIN_KEYWORDS,
     /** Country-code TLDs used generically, never "unusual". */
     ignoredTlds: ['io', 'co', 'me', 'tv', 'ai', 'ly', 'fm', 'gg', 'to', 'sh', 'cc', 'ws', 'la', 'ac'],
     /** Local / special-use suffixes ignored entirely. */
@@ -74,6 +84,7 @@ const CATEGORY_THREAT: Readonly<Record<string, number>> = {
   exploit: 32,
   forum: 30,
   tunnel: 28,
+  keyword: 28,
   'nx-burst': 25,
   'rare-cctld': 18,
 };
@@ -90,6 +101,7 @@ interface SourceState {
 
 interface Compiled {
   suspect: Map<string, string>;
+  keywords: readonly string[];
   ignoredTlds: Set<string>;
   local: Set<string>;
   domains: DomainStats;
@@ -119,16 +131,18 @@ export function createSuspectDomainActivity(): Detector<T> {
     meta: suspectDomainActivityMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       const ts = rec.ts;
-      if (Number.isNaN(startTs)) startTs = ts;
-      const raw = rec.query;
-      if (typeof raw !== 'string' || raw.length === 0) return;
       const src = rec['id.orig_h'];
       if (typeof src !== 'string') return;
       const hosts = ctx.hosts;
       if (!hosts.isInternal(src)) return;
+      // Learning starts with the first internal client's query.
+      if (Number.isNaN(startTs)) startTs = ts;
+      const raw = rec.query;
+      if (typeof raw !== 'string' || raw.length === 0) return;
       const t = ctx.thresholds;
       c ??= {
         suspect: parseLabelled(t.suspectDomains, 'tool'),
+        keywords: t.suspectKeywords.map((k) => k.toLowerCase()).filter((k) => k.length > 0),
         ignoredTlds: new Set(t.ignoredTlds.map((x) => x.toLowerCase())),
         local: new Set(t.localSuffixes.map((x) => x.toLowerCase())),
         domains: new DomainStats({ maxDomains: t.maxDomains, maxHostsPerDomain: t.rareDomainMaxSources + 1 }),
@@ -165,6 +179,7 @@ export function createSuspectDomainActivity(): Detector<T> {
       let domain = stat.domain;
       const hit = domainRare ? listed(c, name) : undefined;
       if (hit !== undefined) [domain, category] = hit;
+      else if (domainRare && c.keywords.some((k) => stat.domain.includes(k))) category = 'keyword';
       const isNx = rec.rcode_name === 'NXDOMAIN';
       let rareCc = false;
       if (

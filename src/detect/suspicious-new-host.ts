@@ -25,6 +25,7 @@
  * number of anomalies and the fan-out.
  */
 import type { ZeekRecord } from '../model/records.js';
+import { formatSpan } from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
 
@@ -70,9 +71,10 @@ export function createSuspiciousNewHost(): Detector<T> {
       const src = rec['id.orig_h'];
       if (typeof src !== 'string') return;
       const ts = rec.ts;
-      if (Number.isNaN(startTs)) startTs = ts;
       const hosts = ctx.hosts;
       if (!hosts.isInternal(src)) return;
+      // Learning starts with the first internal activity (external-only history teaches nothing).
+      if (Number.isNaN(startTs)) startTs = ts;
       const t = ctx.thresholds;
       known ??= new KeyedState<NewHostState>(t.maxHosts, () => ({
         firstTs: Number.NaN,
@@ -141,7 +143,7 @@ export function createSuspiciousNewHost(): Detector<T> {
         summary:
           `new host ${label} (${src}${vpn ? ', VPN pool' : ''}) first seen ${when} UTC` +
           `${offHours ? ' off business hours' : ''}${generic !== undefined ? `, generic name ${generic}` : ''}; ` +
-          `contacted ${n} internal hosts within ${Math.max(1, Math.round((ts - st.firstTs) / 60))} min`,
+          `contacted ${n} internal hosts within ${formatSpan(ts - st.firstTs)}`,
         firstTs: st.firstTs,
         lastTs: ts,
       });
