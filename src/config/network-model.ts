@@ -107,6 +107,13 @@ export class RangeTable<T> {
     return this.values.length;
   }
 
+  /** The /16 blocks (top 16 bits) that hold a range longer than /16: not uniform per /16. */
+  longPrefixSlash16s(): number[] {
+    const out: number[] = [];
+    for (const t of this.v4) if (t.prefix > 16) for (const net of t.map.keys()) out.push(net >>> 16);
+    return out;
+  }
+
   /** The value of the most specific range holding the IPv4 uint32. */
   getV4(n: number): T | undefined {
     for (const t of this.v4) {
@@ -139,8 +146,13 @@ export class NetworkModel {
   private readonly subnetNames: string[] = [];
   private readonly vpn = new RangeTable<true>();
   private readonly scanners = new RangeTable<true>();
-  /** Shared AddrClass instances by code (subnet index, vpn, scanner, internal bits). */
-  private readonly interned = new Map<number, AddrClass>();
+  /**
+   * IPv4 answer per /16 block, as an AddrClass code: -1 not computed yet, -2 mixed (a range
+   * longer than /16 falls inside: computed per address). Every default range is ≤ /16, so most
+   * lookups are one typed-array read.
+   */
+  private readonly slash16 = new Int32Array(65536).fill(-1);
+  private readonly byCode: AddrClass[] = [];
   /** Per-address answers for IPv6 (IPv4 is computed from integer tables, faster than a string Map). */
   private readonly cache = new Map<string, AddrClass>();
   private readonly cacheMax: number;
@@ -163,6 +175,8 @@ export class NetworkModel {
       this.internal.add(r, true); // a VPN pool is internal by definition
     }
     for (const r of config.scanners) this.scanners.add(r, true);
+    for (const t of [this.internal, this.subnets, this.vpn, this.scanners])
+      for (const hi of t.longPrefixSlash16s()) this.slash16[hi] = -2;
     this.cacheMax = cacheEntries;
     this.hourFmt = new Intl.DateTimeFormat('en-US', {
       timeZone: config.businessHours.timeZone,
@@ -174,25 +188,39 @@ export class NetworkModel {
     this.businessDays = new Set(config.businessHours.days);
   }
 
-  private intern(internal: boolean, subnetIdx: number, vpn: boolean, scanner: boolean): AddrClass {
+  private code(internal: boolean, subnetIdx: number, vpn: boolean, scanner: boolean): number {
     const code = (((subnetIdx << 1) | (vpn ? 1 : 0)) << 2) | (scanner ? 2 : 0) | (internal ? 1 : 0);
-    if (code === 0) return EXTERNAL;
-    let c = this.interned.get(code);
-    if (c === undefined) {
-      c = Object.freeze({ internal, subnet: this.subnetNames[subnetIdx - 1], vpn, scanner });
-      this.interned.set(code, c);
-    }
-    return c;
+    if (this.byCode[code] === undefined)
+      this.byCode[code] =
+        code === 0
+          ? EXTERNAL
+          : Object.freeze({ internal, subnet: this.subnetNames[subnetIdx - 1], vpn, scanner });
+    return code;
   }
 
-  /** Classifies an IPv4 address given as its uint32 (see parseIPv4). */
-  classifyV4(n: number): AddrClass {
-    return this.intern(
+  private intern(internal: boolean, subnetIdx: number, vpn: boolean, scanner: boolean): AddrClass {
+    return this.byCode[this.code(internal, subnetIdx, vpn, scanner)]!;
+  }
+
+  private codeV4(n: number): number {
+    return this.code(
       this.internal.getV4(n) === true,
       this.subnets.getV4(n) ?? 0,
       this.vpn.size > 0 && this.vpn.getV4(n) === true,
       this.scanners.size > 0 && this.scanners.getV4(n) === true,
     );
+  }
+
+  /** Classifies an IPv4 address given as its uint32 (see parseIPv4). */
+  classifyV4(n: number): AddrClass {
+    const hi = n >>> 16;
+    let c = this.slash16[hi]!;
+    if (c === -2) return this.byCode[this.codeV4(n)]!;
+    if (c === -1) {
+      c = this.codeV4(n);
+      this.slash16[hi] = c;
+    }
+    return this.byCode[c]!;
   }
 
   /** Classifies an address (the answer object is shared; no allocation for IPv4). */

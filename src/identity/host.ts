@@ -23,7 +23,7 @@ export interface AccountOnHost {
 /** Most distinct clients remembered per served service tag: role thresholds are far below it. */
 export const MAX_CLIENTS_PER_TAG = 64;
 /** Most distinct external peers remembered per host (for "country of external peers"). */
-export const MAX_EXTERNAL_PEERS = 256;
+export const MAX_EXTERNAL_PEERS = 64;
 /** Most conflicting-evidence notes kept per host. */
 export const MAX_CONFLICTS = 16;
 

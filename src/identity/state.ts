@@ -69,6 +69,7 @@ export interface StateFile {
 }
 
 export function snapshot(tracker: IdentityTracker, domains?: DomainStats): StateFile {
+  tracker.refreshLastSeen();
   const x = tracker.internals();
   const hosts: HostState[] = [];
   for (const h of tracker.hosts()) {

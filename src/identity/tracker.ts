@@ -260,7 +260,17 @@ export class IdentityTracker {
     return s;
   }
 
+  /** Brings every host's lastSeen up to date with its open sessions. */
+  refreshLastSeen(): void {
+    for (const s of this.current.values()) {
+      const h = resolveHost(s.host);
+      if (s.lastSeen > h.lastSeen) h.lastSeen = s.lastSeen;
+    }
+  }
+
   private closeSession(s: IpSession, end: number): void {
+    const host = resolveHost(s.host);
+    if (s.lastSeen > host.lastSeen) host.lastSeen = s.lastSeen;
     const k = ipKey(s.ip);
     let h = this.history.get(k);
     if (h === undefined) {
@@ -281,11 +291,9 @@ export class IdentityTracker {
       s = this.openSession(ip, cls, ts, s);
       return s;
     }
-    if (ts > s.lastSeen) {
-      s.lastSeen = ts;
-      const h = s.host.mergedInto === undefined ? s.host : resolveHost(s.host);
-      if (ts > h.lastSeen) h.lastSeen = ts;
-    }
+    // Only the session is updated per record (the host object is another cache miss); hosts
+    // learn their lastSeen when a session closes or when asked (refreshLastSeen).
+    if (ts > s.lastSeen) s.lastSeen = ts;
     return s;
   }
 
@@ -743,6 +751,7 @@ export class IdentityTracker {
     }
     const max = this.config.identity.maxHosts;
     if (this.hostsByKey.size > max * 1.1) {
+      this.refreshLastSeen();
       const live = new Set<Host>();
       for (const s of this.current.values()) live.add(resolveHost(s.host));
       const victims = [...this.hostsByKey.values()]
@@ -813,6 +822,7 @@ export class IdentityTracker {
   }
 
   hosts(): Host[] {
+    this.refreshLastSeen();
     const out = new Set<Host>();
     for (const h of this.hostsByKey.values()) out.add(resolveHost(h));
     return [...out];
@@ -844,6 +854,11 @@ export class IdentityTracker {
 
   view(h: Host): HostView {
     const root = resolveHost(h);
+    for (const ip of root.ips) {
+      const s = this.current.get(ipKey(ip));
+      if (s !== undefined && resolveHost(s.host) === root && s.lastSeen > root.lastSeen)
+        root.lastSeen = s.lastSeen;
+    }
     const roles = this.roles(root);
     return {
       key: root.key,
