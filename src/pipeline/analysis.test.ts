@@ -69,3 +69,26 @@ test('pipeline: a DC that starts sweeping is isolated through the EDR within sec
     await vs.close();
   }
 });
+
+test('pipeline with the identity layer: real AD lab logs, DCs found by role, no false detections', async (t) => {
+  const { sharedData } = await import('../test-support/shared-data.js');
+  const dir = sharedData('zeek/otrf-security-datasets');
+  if (!dir) return t.skip('real data not found');
+  const { configSchema } = await import('../config/schema.js');
+  const { IdentityHostView } = await import('./identity-view.js');
+  const hosts = new IdentityHostView(configSchema.parse({}));
+  const report = reportSchema.parse(await runAnalysis([dir], { hosts }));
+  assert.equal(report.summary.records, 10_243);
+  const dcs = hosts.enricher.identity
+    .hosts()
+    .filter((h) => hosts.roles(h.key).has('domain-controller'))
+    .map((h) => h.key)
+    .sort();
+  assert.deepEqual(dcs, ['ip:192.168.1.4', 'ip:192.168.56.4']);
+  assert.ok(hosts.isHighValue('ip:192.168.1.4'));
+  // Benign lab background plus LSASS dumps on the hosts themselves: nothing here is network recon.
+  assert.deepEqual(
+    report.hosts.filter((h) => h.priority === 'Critical' || h.priority === 'High').map((h) => h.key),
+    [],
+  );
+});

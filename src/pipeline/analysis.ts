@@ -12,7 +12,7 @@ import { type IngestOptions, IngestRun, type IngestSummary } from '../ingest/run
 import type { ZeekRecord } from '../model/records.js';
 import type { Responder, Subject } from '../respond/responder.js';
 import { type HostScoreState, HostScores, type PriorityListener } from '../score/host-scores.js';
-import { DEFAULT_SCORE_CONFIG, type ScoreConfig } from '../score/scoring.js';
+import { DEFAULT_SCORE_CONFIG, type ScoreConfig, scoreDetections } from '../score/scoring.js';
 import {
   type AnalysisReport,
   REPORT_VERSION,
@@ -25,6 +25,8 @@ export interface HostDirectory extends HostView {
   /** Observes every record before detectors see it (identity learning). */
   observe?(rec: ZeekRecord): void;
   describe?(host: string): { ips: string[]; names: string[]; roles: string[] };
+  /** The current key of a host that may since have been merged into another (identity). */
+  canonical?(host: string): string;
 }
 
 export interface AnalysisOptions extends IngestOptions {
@@ -112,6 +114,52 @@ function subjectOf(st: HostScoreState, hosts: HostDirectory, engine: DetectionEn
   };
 }
 
+/**
+ * Identity may learn, after a host's first detections, that two keys are one host (a name seen
+ * later, a MAC). Score states recorded under the old key are folded into the current one.
+ */
+function mergeAliases(
+  states: HostScoreState[],
+  canon: (k: string) => string,
+  hosts: HostDirectory,
+  now: number | null,
+): HostScoreState[] {
+  const groups = new Map<string, HostScoreState[]>();
+  for (const st of states) {
+    const k = canon(st.host);
+    const g = groups.get(k);
+    if (g) g.push(st);
+    else groups.set(k, [st]);
+  }
+  const out: HostScoreState[] = [];
+  for (const [key, g] of groups) {
+    if (g.length === 1 && g[0]!.host === key) {
+      out.push(g[0]!);
+      continue;
+    }
+    const detections = [...new Set(g.flatMap((s) => s.detections))];
+    const firsts = g.map((s) => s.firstCriticalTs).filter((t): t is number => t !== null);
+    out.push({
+      host: key,
+      detections,
+      score: scoreDetections(
+        detections,
+        now ?? Math.max(...detections.map((d) => d.lastTs)),
+        hosts.isHighValue(key),
+      ),
+      history: g.flatMap((s) => s.history).sort((a, b) => a.ts - b.ts),
+      firstCriticalTs: firsts.length ? Math.min(...firsts) : null,
+    });
+  }
+  const rank = { Critical: 3, High: 2, Medium: 1, Low: 0 } as const;
+  return out.sort(
+    (a, b) =>
+      rank[b.score.priority] - rank[a.score.priority] ||
+      b.score.threat - a.score.threat ||
+      b.score.certainty - a.score.certainty,
+  );
+}
+
 function buildReport(
   engine: DetectionEngine,
   scores: HostScores,
@@ -119,12 +167,13 @@ function buildReport(
   hosts: HostDirectory,
   summary: AnalysisReport['summary'],
 ): AnalysisReport {
+  const canon = (k: string): string => hosts.canonical?.(k) ?? k;
   const detections: ReportDetection[] = engine.store.detections.map((d) => ({
     id: d.id,
     type: d.type,
     category: d.category,
     attack: [...d.attack],
-    host: d.host,
+    host: canon(d.host),
     accounts: d.accounts,
     src: d.src,
     targets: d.targets,
@@ -140,7 +189,7 @@ function buildReport(
     evidenceCount: d.evidenceCount,
     campaign: engine.campaigns.campaignOf(d.host) ?? null,
   }));
-  const hostRows: ReportHost[] = scores.ranked().map((st) => {
+  const hostRows: ReportHost[] = mergeAliases(scores.ranked(), canon, hosts, summary.lastTs).map((st) => {
     const desc = hosts.describe?.(st.host) ?? { ips: [st.host], names: [], roles: [...hosts.roles(st.host)] };
     return {
       key: st.host,

@@ -1,0 +1,116 @@
+/**
+ * The identity layer as detectors see it: a HostDirectory over the Enricher (identity tracker,
+ * network model, GeoIP, intel, domain prevalence). Host keys are the tracker's stable keys
+ * (`name:DC1`, `mac:…`, `ip:…`); external addresses are their own key.
+ *
+ * Roles are inferred from accumulated evidence, which costs more than a lookup: they are cached
+ * per host and recomputed at most every `roleRefreshSeconds` of event time.
+ */
+import type { VigilConfig } from '../config/schema.js';
+import type { GeoInfo } from '../detect/types.js';
+import { Enricher } from '../enrich/enricher.js';
+import type { Host } from '../identity/host.js';
+import { isGenericHostName, parseAccount } from '../identity/names.js';
+import { HIGH_VALUE_ROLES } from '../identity/roles.js';
+import type { ZeekRecord } from '../model/records.js';
+import type { HostDirectory } from './analysis.js';
+
+const NO_ROLES: ReadonlySet<string> = new Set();
+
+export class IdentityHostView implements HostDirectory {
+  readonly enricher: Enricher;
+  private readonly roleCache = new Map<string, { roles: ReadonlySet<string>; at: number }>();
+  private now = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    config: VigilConfig,
+    opts: { geo?: boolean } = {},
+    private readonly roleRefreshSeconds = 300,
+  ) {
+    this.enricher = new Enricher(config, opts);
+  }
+
+  private get identity() {
+    return this.enricher.identity;
+  }
+
+  observe(rec: ZeekRecord): void {
+    if (rec.ts > this.now) this.now = rec.ts;
+    this.enricher.observe(rec);
+  }
+
+  private host(key: string): Host | undefined {
+    return this.identity.host(key);
+  }
+
+  hostKey(ip: string, ts: number): string {
+    if (!this.identity.model.isInternal(ip)) return ip;
+    return this.identity.hostAt(ip, ts)?.key ?? `ip:${ip}`;
+  }
+
+  /** The current key of a host whose key may have been merged into another since. */
+  canonical(key: string): string {
+    return this.host(key)?.key ?? key;
+  }
+
+  isInternal(ip: string): boolean {
+    return this.identity.model.isInternal(ip);
+  }
+
+  roles(hostKey: string): ReadonlySet<string> {
+    const cached = this.roleCache.get(hostKey);
+    if (cached && this.now - cached.at < this.roleRefreshSeconds) return cached.roles;
+    const h = this.host(hostKey);
+    const roles = h ? new Set<string>(this.identity.roles(h).map((r) => r.role)) : NO_ROLES;
+    this.roleCache.set(hostKey, { roles, at: this.now });
+    return roles;
+  }
+
+  isHighValue(hostKey: string): boolean {
+    for (const r of this.roles(hostKey)) if (HIGH_VALUE_ROLES.has(r as never)) return true;
+    return false;
+  }
+
+  names(hostKey: string): readonly string[] {
+    const h = this.host(hostKey);
+    if (!h) return [];
+    const out = h.name ? [h.name] : [];
+    for (const n of h.names.keys()) if (n !== h.name) out.push(n);
+    return out;
+  }
+
+  firstSeen(hostKey: string): number | undefined {
+    return this.host(hostKey)?.firstSeen;
+  }
+
+  isVpnAddress(ip: string): boolean {
+    return this.identity.model.classify(ip).vpn;
+  }
+
+  inBusinessHours(ts: number): boolean {
+    return this.identity.model.isBusinessHours(ts);
+  }
+
+  isGenericName(name: string): boolean {
+    return isGenericHostName(name);
+  }
+
+  geo(ip: string): GeoInfo | undefined {
+    if (this.identity.model.isInternal(ip)) return undefined;
+    const g = this.enricher.geo?.lookup(ip);
+    if (!g || (g.country === undefined && g.asn === undefined)) return undefined;
+    return { country: g.country, asn: g.asn, org: g.asOrg };
+  }
+
+  accountFirstSeenOnHost(account: string, hostKey: string): number | undefined {
+    const acc = parseAccount(account);
+    const h = this.host(hostKey);
+    return acc && h ? h.accounts.get(acc.key)?.first : undefined;
+  }
+
+  describe(hostKey: string): { ips: string[]; names: string[]; roles: string[] } {
+    const h = this.host(hostKey);
+    if (!h) return { ips: hostKey.startsWith('ip:') ? [hostKey.slice(3)] : [hostKey], names: [], roles: [] };
+    return { ips: [...h.ips], names: [...this.names(hostKey)], roles: [...this.roles(hostKey)] };
+  }
+}
