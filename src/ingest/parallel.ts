@@ -45,10 +45,12 @@ interface Slot {
   readonly counter: Int32Array;
   /** Jobs sent to this worker and not yet answered, oldest first (a worker answers in order). */
   readonly pending: Job[];
+  /** Exited or silent for WORKER_TIMEOUT_MS: gets no more blocks. */
+  dead: boolean;
 }
 
 /** How long a wait for one block may take before the worker is considered lost. */
-const WORKER_TIMEOUT_MS = 120_000;
+const WORKER_TIMEOUT_MS = 30_000;
 
 /**
  * The worker's bootstrap: loads parallel-worker.js (built) or parallel-worker.ts through tsx
@@ -81,8 +83,9 @@ class Pool {
   readonly slots: Slot[] = [];
   private seq = 0;
 
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) {
+  /** Starts workers until there are `size` (a pool only grows: jobs may be in flight). */
+  grow(size: number): void {
+    while (this.slots.length < size) {
       const { port1, port2 } = new MessageChannel();
       const signal = new SharedArrayBuffer(4);
       const worker = new Worker(BOOTSTRAP, {
@@ -92,16 +95,30 @@ class Pool {
       });
       worker.unref();
       port1.unref();
-      this.slots.push({ worker, port: port1, counter: new Int32Array(signal), pending: [] });
+      const slot: Slot = { worker, port: port1, counter: new Int32Array(signal), pending: [], dead: false };
+      // A worker that dies (it should not: it catches its own errors) fails its blocks over to
+      // the main thread instead of taking the process down.
+      const lost = (): void => this.lose(slot, 'worker exited');
+      worker.on('error', lost);
+      worker.on('exit', lost);
+      this.slots.push(slot);
     }
   }
 
+  private lose(slot: Slot, why: string): void {
+    slot.dead = true;
+    for (const job of slot.pending.splice(0)) job.error = why;
+  }
+
   submit(text: string, firstLineNo: number, layout: FastLayout): Job {
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.pending.length < slot.pending.length) slot = s;
-    const job: Job = { id: this.seq++, text, firstLineNo, layout, slot };
-    slot.pending.push(job);
-    slot.worker.postMessage({ id: job.id, text, layout });
+    let slot: Slot | undefined;
+    for (const s of this.slots) if (!s.dead && (!slot || s.pending.length < slot.pending.length)) slot = s;
+    const job: Job = { id: this.seq++, text, firstLineNo, layout, slot: slot ?? this.slots[0]! };
+    if (!slot) job.error = 'no worker';
+    else {
+      slot.pending.push(job);
+      slot.worker.postMessage({ id: job.id, text, layout });
+    }
     return job;
   }
 
@@ -115,8 +132,12 @@ class Pool {
         | { message: { id: number; tape?: Tape; error?: string; ms?: number } }
         | undefined;
       if (msg) {
-        const done = slot.pending.shift()!;
-        if (done.id !== msg.message.id) throw new Error('parallel reader: worker answers out of order');
+        const done = slot.pending.shift();
+        if (done === undefined || done.id !== msg.message.id) {
+          this.lose(slot, 'worker answers out of order');
+          if (done) done.error = 'worker answers out of order';
+          continue;
+        }
         done.ms = msg.message.ms;
         if (msg.message.tape) done.tape = msg.message.tape;
         else done.error = msg.message.error ?? 'worker failed';
@@ -125,31 +146,24 @@ class Pool {
       if (!wait) return false;
       if (Atomics.wait(slot.counter, 0, seen, 1000) === 'timed-out') {
         waited += 1000;
-        if (waited >= WORKER_TIMEOUT_MS) {
-          job.error = 'worker did not answer';
-          slot.pending.splice(slot.pending.indexOf(job), 1);
-        }
+        if (waited >= WORKER_TIMEOUT_MS) this.lose(slot, 'worker did not answer');
       }
     }
     return true;
   }
 }
 
-let pool: Pool | undefined;
+const pool = new Pool();
 
 function getPool(size: number): Pool {
-  if (!pool || pool.slots.length < size) {
-    for (const s of pool?.slots ?? []) void s.worker.terminate();
-    pool = new Pool(size);
-  }
+  pool.grow(size);
   return pool;
 }
 
 /** Stops the worker threads (they are unref'd, so a process exits without this). */
 export async function closeParallelPool(): Promise<void> {
-  const p = pool;
-  pool = undefined;
-  await Promise.all((p?.slots ?? []).map((s) => s.worker.terminate()));
+  const slots = pool.slots.splice(0);
+  await Promise.all(slots.map((s) => s.worker.terminate()));
 }
 
 /** A RejectSink for the LineSplitter: drains the blocks ahead before anything reaches the real sink. */
