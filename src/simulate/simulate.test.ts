@@ -3,9 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { IngestRun } from '../ingest/run.js';
-import type { ZeekRecord } from '../model/records.js';
 import { simulateToDir } from './index.js';
+import { readBack } from './read-back.js';
 import type { Truth } from './truth.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-sim-test-'));
@@ -19,24 +18,6 @@ function files(dir: string): Map<string, Buffer> {
       .sort()
       .map((f) => [f, readFileSync(join(dir, f))] as const),
   );
-}
-
-/** Reads a directory with Vigil's own reader; returns records per log type and the reject count. */
-export async function readBack(
-  dir: string,
-): Promise<{ byLog: Map<string, ZeekRecord[]>; rejected: number; total: number }> {
-  const run = new IngestRun([dir], {});
-  const byLog = new Map<string, ZeekRecord[]>();
-  let total = 0;
-  for await (const batch of run.batches()) {
-    for (const r of batch) {
-      total++;
-      const list = byLog.get(r._path);
-      if (list) list.push(r);
-      else byLog.set(r._path, [r]);
-    }
-  }
-  return { byLog, rejected: run.sink.total, total };
 }
 
 test('same seed gives the same bytes (TSV and JSON, every file and truth.json)', () => {
