@@ -27,6 +27,9 @@
  * from JSON itself and are asserted exactly: an ISO-8601 time in a field the reader has no schema
  * type for stays the ISO string; an underscored key the reader cannot map back (a dotted field
  * outside Vigil's schemas, other than `id.*`) stays underscored.
+ *
+ * Every read is done twice: on the regular path and through the parallel fast path (worker
+ * threads, forced on for these small files), which must give the very same records.
  */
 import assert from 'node:assert/strict';
 import {
@@ -40,13 +43,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { ZeekRecord } from '../model/records.js';
 import { type FieldSpec, isKnownLogType, schemaFor } from '../model/schemas.js';
 import { isNumericScalar, parseZeekType, type ZeekType, type ZeekValue } from '../model/zeek-types.js';
 import { isoTime, type JsonStyle, jsonLine } from '../model/zeek-writer.js';
 import { SHARED_DATA_MISSING, sharedData } from '../test-support/shared-data.js';
 import { type FileReadOptions, readLogFile } from './file-source.js';
+import { closeParallelPool } from './parallel.js';
 import { type RejectEvent, RejectSink } from './rejects.js';
 
 const DATA = sharedData('zeek') ?? resolve(import.meta.dirname, '../../../shared/data/zeek');
@@ -191,6 +195,9 @@ interface FileResult {
   readonly kind: Kind['kind'];
   readonly records: ZeekRecord[];
   readonly fields: FieldSpec[];
+  /** The file read (the real one, or its substituted copy) and the options it was read with. */
+  readonly target: string;
+  readonly options: FileReadOptions;
 }
 
 interface Tally {
@@ -199,6 +206,10 @@ interface Tally {
 }
 
 const results: FileResult[] = [];
+
+/** The parallel fast path (parallel.ts, fast-decode.ts) forced on, even for small files. */
+const FAST: FileReadOptions = { workers: 1, parallelMinBytes: 0 };
+after(closeParallelPool);
 const notLogs: string[] = [];
 const withoutTime: string[] = [];
 const lackingRequired: string[] = [];
@@ -284,7 +295,14 @@ test('conformance: every data line of every real Zeek log parses to a record', {
       byLog.set(r._path, tally);
     }
     for (const p of new Set(records.map((r) => r._path))) byLog.get(p)!.files++;
-    results.push({ rel, kind: kind.kind, records, fields: kind.kind === 'tsv' ? headerFields(text) : [] });
+    results.push({
+      rel,
+      kind: kind.kind,
+      records,
+      fields: kind.kind === 'tsv' ? headerFields(text) : [],
+      target,
+      options: { ...options },
+    });
   }
   const total = results.reduce((s, r) => s + r.records.length, 0);
   t.diagnostic(`${results.length} logs parsed, ${total} records; ${notLogs.length} files not logs:`);
@@ -436,17 +454,32 @@ test('conformance: JSON variants of every real TSV log read to identical records
       for (const [path, recs] of byPath) {
         const file = join(tmp, `${i++}-${path}.${name}.json`);
         writeFileSync(file, `${recs.map((rec) => jsonLine(rec, r.fields, style)).join('\n')}\n`);
-        const got = await readAll(file, style.streaming ? {} : { path });
+        const expected = recs.map((rec) => expectedFromJson(rec, r.fields, style));
+        const opts: FileReadOptions = style.streaming ? {} : { path };
+        const got = await readAll(file, opts);
         assert.deepEqual(got.events, [], `${r.rel} as ${name}`);
-        assert.deepEqual(
-          got.records,
-          recs.map((rec) => expectedFromJson(rec, r.fields, style)),
-          `${r.rel} as ${name}`,
-        );
+        assert.deepEqual(got.records, expected, `${r.rel} as ${name}`);
+        const fast = await readAll(file, { ...opts, ...FAST });
+        assert.deepEqual(fast.events, [], `${r.rel} as ${name}, fast path`);
+        assert.deepEqual(fast.records, expected, `${r.rel} as ${name}, fast path`);
         compared += recs.length;
       }
     }
   }
   t.diagnostic(`${compared} records compared over ${tsv.length} TSV logs × ${styles.length} JSON styles`);
   assert.ok(statSync(tmp).isDirectory());
+});
+
+test('conformance: the parallel fast path reads every real log to the same records', {
+  skip: SKIP,
+}, async (t) => {
+  assert.ok(results.length > 400);
+  let n = 0;
+  for (const r of results) {
+    const got = await readAll(r.target, { ...r.options, ...FAST });
+    assert.deepEqual(got.events, [], r.rel);
+    assert.deepEqual(got.records, r.records, r.rel);
+    n += got.records.length;
+  }
+  t.diagnostic(`${n} records over ${results.length} logs identical through worker threads`);
 });
