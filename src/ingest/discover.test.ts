@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
@@ -131,5 +131,27 @@ test('two sensors: one source per log type and tree, merged by time (no sensor-h
   assert.deepEqual(
     ts,
     [...ts].sort((x, y) => x - y),
+  );
+});
+
+test('ZeekControl layout: logs/current is a link to the spool; links followed once, loops end, broken ones reported', () => {
+  const root = tree(['spool/zeek/conn.log', 'logs/2021-06-12/conn.09:00:00-10:00:00.log.gz']);
+  symlinkSync('../spool/zeek', join(root, 'logs/current'));
+  symlinkSync('.', join(root, 'logs/loop'));
+  symlinkSync(join(root, 'nowhere.log'), join(root, 'logs/2021-06-12/dns.09:00:00-10:00:00.log.gz'));
+  const messages: string[] = [];
+  const groups = discoverLogFiles(
+    [join(root, 'logs')],
+    new RejectSink({ onMessage: (m) => messages.push(m) }),
+  );
+  assert.deepEqual(
+    groups.get('conn')!.map((f) => relative(root, f.file)),
+    ['logs/2021-06-12/conn.09:00:00-10:00:00.log.gz', 'logs/current/conn.log'],
+  );
+  assert.equal(groups.size, 1);
+  assert.equal(messages.length, 1);
+  assert.match(
+    messages[0]!,
+    /dns\.09:00:00-10:00:00\.log\.gz: broken link: file vanished or does not exist \[read-error\]$/,
   );
 });

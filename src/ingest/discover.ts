@@ -8,7 +8,7 @@
  * time, not one source read sensor-hour after sensor-hour (which made the second sensor's
  * records of every hour "late").
  */
-import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describeIoError, STDIN } from './file-source.js';
 import { logTypeFromFileName } from './record-check.js';
@@ -62,9 +62,16 @@ export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): M
   return groups;
 }
 
-function walk(dir: string, out: LogFile[], sink: RejectSink): void {
+/**
+ * Walks a tree. Symbolic links are followed (ZeekControl's `logs/current` is a link to the spool
+ * directory), each real directory once, so a link loop ends.
+ */
+function walk(dir: string, out: LogFile[], sink: RejectSink, seen = new Set<string>()): void {
   let entries: Dirent[];
   try {
+    const real = realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
     entries = readdirSync(dir, { withFileTypes: true, encoding: 'utf8' });
   } catch (err) {
     sink.reject({ reason: 'read-error', file: dir, line: 0, message: describeIoError(err) });
@@ -72,13 +79,34 @@ function walk(dir: string, out: LogFile[], sink: RejectSink): void {
   }
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!e.name.startsWith('.')) walk(p, out, sink);
+    if (e.name.startsWith('.')) continue;
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    let mtimeMs: number | undefined;
+    if (e.isSymbolicLink()) {
+      try {
+        const st = statSync(p);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+        mtimeMs = st.mtimeMs;
+      } catch (err) {
+        if (LOG_NAME.test(e.name) && !SKIP_NAME.test(e.name))
+          sink.reject({
+            reason: 'read-error',
+            file: p,
+            line: 0,
+            message: `broken link: ${describeIoError(err)}`,
+          });
+        continue;
+      }
+    }
+    if (isDir) {
+      walk(p, out, sink, seen);
       continue;
     }
-    if (!e.isFile() || SKIP_NAME.test(e.name) || !LOG_NAME.test(e.name)) continue;
+    if (!isFile || SKIP_NAME.test(e.name) || !LOG_NAME.test(e.name)) continue;
     try {
-      out.push(describe(p, statSync(p).mtimeMs));
+      out.push(describe(p, mtimeMs ?? statSync(p).mtimeMs));
     } catch (err) {
       sink.reject({ reason: 'read-error', file: p, line: 0, message: describeIoError(err) });
     }
