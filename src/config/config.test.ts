@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, parseConfig } from './load.js';
-import { NetworkModel, parseIPv4 } from './network-model.js';
+import { ipv4RangeToCidrs, NetworkModel, parseIPv4 } from './network-model.js';
 import { defaultConfig } from './schema.js';
 
 test('no file: every default, newcomer-safe', () => {
@@ -79,7 +79,9 @@ test('errors name the file, line, key path and bad value', () => {
   assert.equal(p.length, 4, p.join('\n'));
   assert.ok(
     p.some((m) =>
-      m.startsWith('vigil.yaml:5:9: network.subnets.servers[1]: "10.5.0.0/33" is not an IP address or CIDR'),
+      m.startsWith(
+        'vigil.yaml:5:9: network.subnets.servers[1]: "10.5.0.0/33" is not an IP address, CIDR range',
+      ),
     ),
     p.join('\n'),
   );
@@ -134,6 +136,23 @@ test('NetworkModel classifies internal, subnet (most specific), VPN, scanner, IP
   assert.equal(m.classify('not-an-ip').internal, false);
   // Shared instances: no per-lookup allocation.
   assert.equal(m.classify('10.0.0.1'), m.classify('10.0.0.2'));
+});
+
+test('IPv4 ranges a-b become exact CIDR lists (VPN pools are often ranges)', () => {
+  assert.deepEqual(ipv4RangeToCidrs('10.5.0.70-10.5.0.127'), [
+    '10.5.0.70/31',
+    '10.5.0.72/29',
+    '10.5.0.80/28',
+    '10.5.0.96/27',
+  ]);
+  assert.deepEqual(ipv4RangeToCidrs('0.0.0.0-255.255.255.255'), ['0.0.0.0/0']);
+  assert.equal(ipv4RangeToCidrs('10.0.0.9-10.0.0.1'), undefined);
+  const c = parseConfig('network:\n  vpnPools: [10.5.0.70-10.5.0.127]\n', 'v.yaml');
+  const m = new NetworkModel(c.network);
+  assert.equal(m.classify('10.5.0.69').vpn, false);
+  assert.equal(m.classify('10.5.0.70').vpn, true);
+  assert.equal(m.classify('10.5.0.127').vpn, true);
+  assert.equal(m.classify('10.5.0.128').vpn, false);
 });
 
 test('business hours follow the configured time zone', () => {

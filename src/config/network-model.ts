@@ -68,6 +68,30 @@ export function ipKeyToString(k: IpKey): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+/**
+ * An IPv4 range `a.b.c.d-e.f.g.h` (inclusive) as the minimal list of CIDRs covering it exactly
+ * (`10.5.0.70-10.5.0.127` → 10.5.0.70/31, 10.5.0.72/29, 10.5.0.80/28, 10.5.0.96/27).
+ * Returns undefined when it is not such a range.
+ */
+export function ipv4RangeToCidrs(range: string): string[] | undefined {
+  const dash = range.indexOf('-');
+  if (dash < 0) return undefined;
+  const a = parseIPv4(range.slice(0, dash).trim());
+  const b = parseIPv4(range.slice(dash + 1).trim());
+  if (a < 0 || b < 0 || b < a) return undefined;
+  const out: string[] = [];
+  let cur = a;
+  while (cur <= b) {
+    let size = 1;
+    // Largest aligned block starting at cur that stays within b.
+    while (size < 2 ** 32 && cur % (size * 2) === 0 && cur + size * 2 - 1 <= b) size *= 2;
+    const prefix = 32 - Math.log2(size);
+    out.push(`${cur >>> 24}.${(cur >>> 16) & 255}.${(cur >>> 8) & 255}.${cur & 255}/${prefix}`);
+    cur += size;
+  }
+  return out;
+}
+
 interface V4Table {
   readonly prefix: number;
   readonly mask: number;
@@ -81,6 +105,11 @@ export class RangeTable<T> {
   private readonly values: T[] = [];
 
   add(cidrOrIp: string, value: T): void {
+    const range = ipv4RangeToCidrs(cidrOrIp);
+    if (range !== undefined) {
+      for (const c of range) this.add(c, value);
+      return;
+    }
     const [addr, prefix] = cidrOrIp.includes('/')
       ? ipaddr.parseCIDR(cidrOrIp)
       : ([ipaddr.parse(cidrOrIp), cidrOrIp.includes(':') ? 128 : 32] as [ipaddr.IPv4 | ipaddr.IPv6, number]);

@@ -9,6 +9,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { ipv4RangeToCidrs } from './network-model.js';
 
 /** RFC 1918, CGNAT (RFC 6598), IPv6 unique-local (RFC 4193). Loopback/link-local are never "hosts". */
 export const DEFAULT_INTERNAL_RANGES: readonly string[] = [
@@ -35,9 +36,9 @@ function isCidr(v: string): boolean {
   }
 }
 
-/** An address or a CIDR range; a bare address means a /32 (/128). */
-const cidr = z.string().refine((v) => isCidr(v) || isIpAddress(v), {
-  message: 'is not an IP address or CIDR range (e.g. 10.5.0.0/16)',
+/** An address, a CIDR range, or an IPv4 range `first-last`; a bare address means a /32 (/128). */
+const cidr = z.string().refine((v) => isCidr(v) || isIpAddress(v) || ipv4RangeToCidrs(v) !== undefined, {
+  message: 'is not an IP address, CIDR range (e.g. 10.5.0.0/16) or IPv4 range (10.5.0.70-10.5.0.127)',
 });
 
 function isTimeZone(tz: string): boolean {

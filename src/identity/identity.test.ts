@@ -7,6 +7,7 @@ import { defaultConfig, type VigilConfig } from '../config/schema.js';
 import { DomainStats } from '../enrich/domains.js';
 import { IngestRun } from '../ingest/run.js';
 import type { ZeekRecord } from '../model/records.js';
+import { simulateToDir } from '../simulate/index.js';
 import { sharedData } from '../test-support/shared-data.js';
 import { isGenericHostName, normaliseHostName, parseAccount } from './names.js';
 import { loadState, saveState } from './state.js';
@@ -524,4 +525,49 @@ test('bounded memory: the host table is trimmed to identity.maxHosts (least rece
   assert.ok(tr.stats().hosts <= 55, JSON.stringify(tr.stats()));
   assert.ok(tr.host('WS399'));
   assert.equal(tr.host('WS0'), undefined);
+});
+
+test('simulated reference incident: DCs, backup server, the VPN attacker by its generic name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-id-sim-'));
+  const sim = simulateToDir('reference-incident', dir, { seed: 1, hosts: 40, days: 1 });
+  const net = sim.truth.network;
+  const cfg = defaultConfig();
+  // What an operator would write for this network.
+  cfg.network.vpnPools = [net.vpnPool];
+  cfg.network.internalRanges = [...cfg.network.internalRanges, '203.0.113.0/24'];
+  cfg.network.scanners = [net.declared.scanner];
+  const tr = await track([dir], cfg);
+  const a = sim.truth.attacker as {
+    poolIp: string;
+    clientName: string;
+    account: string;
+    loginTs: number;
+    compromisedDcs: string[];
+  };
+  const at = a.loginTs + 60;
+  for (const ip of a.compromisedDcs) {
+    const dc = tr.hostAt(ip, at);
+    assert.ok(dc, ip);
+    const roles = tr.roles(dc);
+    assert.equal(roles[0]?.role, 'domain-controller', JSON.stringify(roles));
+    assert.equal(roles[0]?.confidence, 'high');
+    assert.ok(!roles.some((r) => r.role === 'file-server'), 'SYSVOL does not make a file server');
+    assert.ok(tr.view(dc).highValue);
+  }
+  const backup = tr.hostAt(net.declared.backup, at)!;
+  assert.equal(backup.name, 'BACKUP01');
+  assert.ok(tr.roles(backup).some((r) => r.role === 'backup-server'));
+  assert.ok(tr.roles(tr.hostAt(net.declared.scanner, at)!).some((r) => r.role === 'scanner'));
+  // The attacker: a VPN pool address, no DHCP, named only by NTLM/RDP — a generic name.
+  const att = tr.hostAt(a.poolIp, at)!;
+  assert.equal(att.name, a.clientName);
+  assert.equal(att.key, `name:${a.clientName}`);
+  const v = tr.view(att);
+  assert.equal(v.genericName, true);
+  assert.ok(v.accounts.some((x) => x.account.endsWith(`\\${a.account}`)));
+  // Named workstations keep their names across DHCP and sessions.
+  const ws = net.hosts.find((h) => h.role === 'workstation')!;
+  const h = tr.host(ws.name);
+  assert.ok(h, ws.name);
+  assert.ok(h.ips.includes(ws.ip));
 });

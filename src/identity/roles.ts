@@ -7,7 +7,7 @@
  * | domain-controller | Kerberos KDC (88) **and** LDAP (389/636/3268) served; confidence high when drsuapi / netlogon RPC served or a DC-locator SRV answer names the host, medium otherwise |
  * | dns-server | DNS (53) answered for ≥ `serviceMinClients` clients |
  * | dhcp-server | named as `server_addr` in dhcp.log |
- * | file-server | ≥ `fileServerMinClients` SMB clients mapped a non-IPC share |
+ * | file-server | ≥ `fileServerMinClients` SMB clients mapped a share other than IPC$, SYSVOL, NETLOGON |
  * | backup-server | backup product ports served (Veeam 9392/9401/6160/6162/10006/2500), backup shares (`*backup*`, `*veeam*`), Veeam files (.vbk/.vib/.vrb/.vbm), or a backup-like name |
  * | vpn-gateway | IKE/IPsec (500/4500), OpenVPN (1194), L2TP (1701), SSTP/GlobalProtect-style (443) from ≥ `serviceMinClients` external clients with VPN-pool traffic seen |
  * | web-proxy | proxy ports (3128/8118) served to ≥ `serviceMinClients` clients, or HTTP CONNECT / absolute-URI requests served |
@@ -122,6 +122,7 @@ export function inferRoles(h: Host, t: RoleThresholds, configured: readonly Role
     add('file-server', 'high', [
       `${shareClients}${shareClients >= 64 ? '+' : ''} SMB clients mapped a non-IPC share`,
       ...flagsWithPrefix(h, 'share:')
+        .filter((s) => s !== 'SYSVOL' && s !== 'NETLOGON')
         .slice(0, 5)
         .map((s) => `share ${s}`),
     ]);

@@ -731,8 +731,9 @@ export class IdentityTracker {
     if (rs === undefined) return;
     const dst = resolveHost(rs.host);
     if (share === 'IPC$' || share === '') return;
-    dst.serve('smb-share', ipKey(oh));
     dst.flag(`share:${share}`, ts);
+    // Every domain member maps a DC's SYSVOL/NETLOGON: that makes a DC, not a file server.
+    if (share !== 'SYSVOL' && share !== 'NETLOGON') dst.serve('smb-share', ipKey(oh));
     if (ADMIN_SHARES.has(share) && os !== undefined) {
       const src = resolveHost(os.host);
       src.adminTargets.add(rh);
