@@ -485,6 +485,24 @@ function jsonLine(
   let hi = 0;
   let c = 0;
   let p = ls + 1;
+  // json-streaming: `"_path":"<this log type>","_write_ts":…` first; writer metadata, not copied.
+  if (t.startsWith('"_path":"', p)) {
+    const path = L.path;
+    const q = jsonString(t, p + 8, le);
+    if (q !== p + 9 + path.length || !t.startsWith(path, p + 9) || t.charCodeAt(q + 1) !== 0x2c) return false;
+    p = q + 2;
+    if (t.startsWith('"_write_ts":', p)) {
+      p += 12;
+      if (t.charCodeAt(p) === 0x22) {
+        const e = jsonString(t, p, le);
+        if (e < 0) return false;
+        p = e + 1;
+      } else if (jsonNumber(t, p, num)) p = num.end;
+      else return false;
+      if (t.charCodeAt(p) !== 0x2c) return false;
+      p++;
+    }
+  }
   for (;;) {
     // Keys come in layout order (Zeek writes them so); a key out of order or unknown → slow.
     for (; ; c++) {

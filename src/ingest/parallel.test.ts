@@ -177,6 +177,21 @@ test('JSON: same records, rejects and order as the single-thread reader', async 
   const one = await assertSame(file);
   assert.ok(one.records.length > 1500, 'most lines are records');
   assert.ok(one.messages.length > 20, 'bad lines are rejected');
+  // json-streaming (`_path`, `_write_ts` first), with a line of another log type among them.
+  const streaming = mixed(
+    (i) =>
+      i % 97 === 3
+        ? jsonLine({ ...conn(rand, i), _path: 'dns' }, fields, { streaming: true })
+        : jsonLine(conn(rand, i), fields, { streaming: true, isoTime: i % 89 === 1 }),
+    bad,
+    1500,
+  );
+  const file2 = join(dir, 'conn_2021-06-12.json');
+  writeFileSync(file2, `${streaming.join('\n')}\n`);
+  const before = parallelStats.declinedLines;
+  const two = await assertSame(file2);
+  assert.ok(two.records.some((r) => r._path === 'dns'));
+  assert.ok(parallelStats.declinedLines - before < 200, 'streaming lines take the fast path');
 });
 
 test('fast decoder: declined lines come back with their exact index and text', () => {
