@@ -251,3 +251,24 @@ test('JSON numbers out of range are bad values', () => {
   assert.equal(out.length, 0);
   assert.equal(events[0]!.reason, 'bad-value');
 });
+
+test('JSON::TS_MILLIS (epoch milliseconds): ts and the schema time fields read as seconds', () => {
+  const { out, events } = parse([
+    JSON.stringify({ ...CONN, ts: 1623488460123 }),
+    JSON.stringify({
+      _path: 'x509',
+      ts: 1623488460500,
+      'certificate.not_valid_before': 946684800000,
+      'certificate.not_valid_after': 253402300799000,
+    }),
+    JSON.stringify({ _path: 'x509', ts: 1623488460.5, 'certificate.not_valid_after': 253402300799 }),
+  ]);
+  assert.deepEqual(events, []);
+  assert.equal(out[0]!.ts, 1623488460.123);
+  assert.equal(out[0]!.duration, 1.5, 'intervals are not times');
+  assert.equal(out[1]!.ts, 1623488460.5);
+  assert.equal(out[1]!['certificate.not_valid_before'], 946684800);
+  assert.equal(out[1]!['certificate.not_valid_after'], 253402300799);
+  // seconds (a far-future certificate end included) are left alone
+  assert.equal(out[2]!['certificate.not_valid_after'], 253402300799);
+});

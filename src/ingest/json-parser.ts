@@ -96,6 +96,7 @@ export class JsonParser {
       const t = jsonScalar(src['@timestamp'], 'time');
       if (t !== BAD) rec.ts = t;
     }
+    if ((rec.ts as number) > MILLIS_TS) fromMillis(rec, info.schema);
     const missing = missingRequired(path, rec);
     if (missing !== undefined) {
       this.reject('missing-field', lineNo, `${path} record without ${missing}`, line);
@@ -156,6 +157,23 @@ export class JsonParser {
 }
 
 const TIME: ZeekType = { name: 'time', scalar: 'time', container: false };
+
+/**
+ * A `ts` above this (year 33658 in seconds, 2001 in milliseconds) is epoch milliseconds:
+ * `LogAscii::json_timestamps = JSON::TS_MILLIS`, common for Elasticsearch. Seconds never get there.
+ */
+const MILLIS_TS = 1e12;
+
+/** A TS_MILLIS line: its ts and the time fields its schema declares, milliseconds → seconds. */
+function fromMillis(rec: Record<string, ZeekValue | undefined>, schema: LogSchema | undefined): void {
+  rec.ts = (rec.ts as number) / 1000;
+  for (const f of schema?.fields ?? []) {
+    if (f.type.scalar !== 'time' || f.name === 'ts') continue;
+    const v = rec[f.name];
+    if (typeof v === 'number') rec[f.name] = v / 1000;
+    else if (Array.isArray(v)) rec[f.name] = v.map((x) => (typeof x === 'number' ? x / 1000 : x));
+  }
+}
 
 /** Zeek nests records a few levels at most; deeper input is hostile and rejected, not recursed. */
 const MAX_DEPTH = 32;
