@@ -4,7 +4,7 @@
  *
  * | role | evidence |
  * |---|---|
- * | domain-controller | Kerberos KDC (88) **and** LDAP (389/636/3268) served; confidence high when drsuapi / netlogon RPC served or a DC-locator SRV answer names the host, medium otherwise |
+ * | domain-controller | Kerberos KDC (88) **and** LDAP (389/636/3268) served, or one of them plus drsuapi / netlogon RPC served; confidence high when drsuapi / netlogon RPC served or a DC-locator SRV answer names the host, medium otherwise |
  * | dns-server | DNS (53) answered for ≥ `serviceMinClients` clients |
  * | dhcp-server | named as `server_addr` in dhcp.log |
  * | file-server | ≥ `fileServerMinClients` SMB clients mapped a share other than IPC$, SYSVOL, NETLOGON |
@@ -97,9 +97,11 @@ export function inferRoles(h: Host, t: RoleThresholds, configured: readonly Role
   // Domain controller: KDC + LDAP, strengthened by DC-only RPC and DC-locator answers.
   const kdc = h.clients('kdc');
   const ldap = h.clients('ldap');
-  if (kdc > 0 && ldap > 0) {
-    const rpc = flagsWithPrefix(h, 'rpc:').filter((e) => e === 'drsuapi' || e === 'netlogon');
-    const locator = h.flags.has('dc-locator');
+  const rpc = flagsWithPrefix(h, 'rpc:').filter((e) => e === 'drsuapi' || e === 'netlogon');
+  const locator = h.flags.has('dc-locator');
+  // KDC + LDAP; or one of them plus a DC-only RPC interface (a DC whose clients all use
+  // another DC for Kerberos still serves LDAP and replication).
+  if ((kdc > 0 && ldap > 0) || ((kdc > 0 || ldap > 0) && rpc.length > 0)) {
     const ev = [
       countEvidence(h, 'kdc', 'Kerberos KDC (88)'),
       countEvidence(h, 'ldap', 'LDAP (389/636/3268)'),
