@@ -48,53 +48,93 @@ export interface AnalysisOptions extends IngestOptions {
 /** Event-time seconds between decay passes over all scored hosts. */
 const DECAY_PASS_SECONDS = 900;
 
+/**
+ * A running analysis: the pipeline's live state (engine, scores, responder) that a server can
+ * query while records flow, and the report when they stop.
+ */
+export class Analysis {
+  readonly hosts: HostDirectory;
+  readonly engine: DetectionEngine;
+  readonly scores: HostScores;
+  readonly accountScores: HostScores;
+  readonly responder: Responder | undefined;
+  private nextDecay = Number.NEGATIVE_INFINITY;
+  records = 0;
+
+  constructor(private readonly opts: AnalysisOptions = {}) {
+    this.hosts = opts.hosts ?? new IpHostView();
+    const hosts = this.hosts;
+    this.engine = new DetectionEngine(opts.detectors ?? DETECTORS, hosts, opts.engine);
+    this.scores = new HostScores(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
+    this.accountScores = HostScores.forAccounts(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
+    if (opts.onPriorityChange) this.scores.onPriorityChange(opts.onPriorityChange);
+    this.responder = opts.responder;
+    this.engine.onDetection((d, change, now) => {
+      this.scores.observe(d, now);
+      this.accountScores.observe(d, now);
+      // Decide at the event time of the detection; the actuator calls run after the batch.
+      const st = this.responder && this.scores.get(d.host);
+      if (st) this.responder!.evaluate(subjectOf(st, hosts, this.engine), now);
+      opts.onDetection?.(d, change, now);
+    });
+  }
+
+  /** Runs one merged batch through identity, detection, scoring and response. */
+  async process(batch: readonly ZeekRecord[]): Promise<void> {
+    const observe = this.hosts.observe?.bind(this.hosts);
+    if (observe) for (let i = 0; i < batch.length; i++) observe(batch[i]!);
+    this.engine.process(batch);
+    this.records += batch.length;
+    const now = this.engine.eventTime;
+    if (now >= this.nextDecay) {
+      this.decay(now);
+      this.nextDecay = now + DECAY_PASS_SECONDS;
+    }
+    if (this.responder) await this.responder.settle();
+    this.opts.onBatch?.(batch);
+  }
+
+  private decay(now: number): void {
+    this.scores.decayAll(now);
+    this.accountScores.decayAll(now);
+    // Decay may end a policy's condition: re-evaluate every scored host (auto-release).
+    if (this.responder)
+      for (const st of this.scores.ranked())
+        this.responder.evaluate(subjectOf(st, this.hosts, this.engine), now);
+  }
+
+  /** Consumes a whole source, then flushes windows and decays scores to its last event time. */
+  async run(source: {
+    batches(): AsyncIterable<ZeekRecord[]>;
+    summary(): IngestSummary;
+  }): Promise<AnalysisReport> {
+    for await (const batch of source.batches()) await this.process(batch);
+    this.engine.finish();
+    const summary = source.summary();
+    if (summary.lastTs !== null) {
+      this.scores.decayAll(summary.lastTs);
+      this.accountScores.decayAll(summary.lastTs);
+    }
+    if (this.responder) await this.responder.settle();
+    return this.report(summary);
+  }
+
+  /** The report as of now (also mid-run, for the server). */
+  report(summary: IngestSummary): AnalysisReport {
+    const report = buildReport(this.engine, this.scores, this.accountScores, this.hosts, {
+      ...summary,
+      rejected: { ...summary.rejected },
+    });
+    if (this.responder) report.responses = [...this.responder.audit.all];
+    return report;
+  }
+}
+
 export async function runAnalysis(
   inputs: readonly string[],
   opts: AnalysisOptions = {},
 ): Promise<AnalysisReport> {
-  const hosts: HostDirectory = opts.hosts ?? new IpHostView();
-  const engine = new DetectionEngine(opts.detectors ?? DETECTORS, hosts, opts.engine);
-  const scores = new HostScores(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
-  const accountScores = HostScores.forAccounts(hosts, opts.score ?? DEFAULT_SCORE_CONFIG);
-  if (opts.onPriorityChange) scores.onPriorityChange(opts.onPriorityChange);
-  const responder = opts.responder;
-  engine.onDetection((d, change, now) => {
-    scores.observe(d, now);
-    accountScores.observe(d, now);
-    // Decide at the event time of the detection; the actuator calls run after the batch.
-    const st = responder && scores.get(d.host);
-    if (st) responder.evaluate(subjectOf(st, hosts, engine), now);
-    opts.onDetection?.(d, change, now);
-  });
-  const run = opts.ingest ?? new IngestRun(inputs, opts);
-  let nextDecay = Number.NEGATIVE_INFINITY;
-  const observe = hosts.observe?.bind(hosts);
-  for await (const batch of run.batches()) {
-    if (observe) for (let i = 0; i < batch.length; i++) observe(batch[i]!);
-    engine.process(batch);
-    const now = engine.eventTime;
-    if (now >= nextDecay) {
-      scores.decayAll(now);
-      accountScores.decayAll(now);
-      nextDecay = now + DECAY_PASS_SECONDS;
-      // Decay may end a policy's condition: re-evaluate every scored host (auto-release).
-      if (responder) for (const st of scores.ranked()) responder.evaluate(subjectOf(st, hosts, engine), now);
-    }
-    if (responder) await responder.settle();
-    opts.onBatch?.(batch);
-  }
-  engine.finish();
-  const summary = run.summary();
-  if (summary.lastTs !== null) {
-    scores.decayAll(summary.lastTs);
-    accountScores.decayAll(summary.lastTs);
-  }
-  const report = buildReport(engine, scores, accountScores, hosts, {
-    ...summary,
-    rejected: { ...summary.rejected },
-  });
-  if (opts.responder) report.responses = [...opts.responder.audit.all];
-  return report;
+  return new Analysis(opts).run(opts.ingest ?? new IngestRun(inputs, opts));
 }
 
 /** What the responder needs to know about a host now. */
