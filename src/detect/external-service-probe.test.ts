@@ -101,6 +101,20 @@ describe('external-service-probe', () => {
     assert.equal(ds[0]!.host, `${sub}.0/24`);
   });
 
+  test('a public perimeter range missing from config counts as ours when Zeek marks it local', () => {
+    const recs: ZeekRecord[] = [];
+    const mark = (c: ZeekRecord): ZeekRecord => Object.assign(c, { local_orig: false, local_resp: true });
+    recs.push(mark(conn({ ts: T0, src: '95.1.1.7', dst: '198.51.100.10', port: 500, proto: 'udp' })));
+    recs.push(mark(conn({ ts: T0 + 60, src: '95.1.1.7', dst: '198.51.100.11', port: 21, state: 'REJ' })));
+    recs.push(mark(conn({ ts: T0 + 90, src: '95.1.1.8', dst: '198.51.100.12', port: 3389 })));
+    const ds = runDetectors([createExternalServiceProbe], recs);
+    assert.equal(ds.length, 1);
+    assert.deepEqual(ds[0]!.targets, ['198.51.100.10', '198.51.100.11', '198.51.100.12']);
+    // Unmarked, the same public addresses are just the internet talking to itself.
+    for (const r of recs) r.local_resp = false;
+    assert.deepEqual(runDetectors([createExternalServiceProbe], recs), []);
+  });
+
   test('benign: a remote employee uses VPN, webmail and FTP with real sessions', () => {
     const recs: ZeekRecord[] = [];
     const me = '81.2.69.160';

@@ -6,7 +6,8 @@
  * almost nothing (ATT&CK T1595 Active Scanning). The reference incident: a Russian subnet probed
  * the VPN, FTP and webmail services for days before the intrusion.
  *
- * Observables: conn (`id.orig_h` external, `id.resp_h` internal/perimeter, `id.resp_p`/`proto`
+ * Observables: conn (`id.orig_h` external, `id.resp_h` ours: internal per the network model, or
+ * marked `local_resp` by Zeek — a public perimeter range missing from config still counts; `id.resp_p`/`proto`
  * → service, `conn_state`, `orig_bytes`+`resp_bytes`), http (`uri` under webmail or VPN-portal
  * prefixes → `webmail` / `ssl-vpn`, `status_code`). GeoIP country/ASN of the source go in the
  * drivers and summary.
@@ -31,6 +32,7 @@ import type { ZeekRecord } from '../model/records.js';
 import { isFailedConn, portLabel } from './conn-facts.js';
 import {
   formatSpan,
+  OwnAddresses,
   PathMatcher,
   PERIMETER_SERVICES,
   parseLabelled,
@@ -123,6 +125,7 @@ export function sourceGroup(ip: string, bits: number): string {
 
 export function createExternalServiceProbe(): Detector<T> {
   let c: Compiled | undefined;
+  const own = new OwnAddresses();
   const compile = (t: T): Compiled => {
     const windowCap = 1_000;
     return {
@@ -162,7 +165,8 @@ export function createExternalServiceProbe(): Detector<T> {
       const dst = rec['id.resp_h'];
       if (typeof src !== 'string' || typeof dst !== 'string') return;
       const hosts = ctx.hosts;
-      if (hosts.isInternal(src) || !hosts.isInternal(dst)) return;
+      if (rec._path === 'conn') own.learn(rec);
+      if (own.isOurs(src, hosts) || !own.isOurs(dst, hosts)) return;
       const t = ctx.thresholds;
       c ??= compile(t);
       const service = serviceOf(rec, c);

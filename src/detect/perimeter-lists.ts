@@ -387,3 +387,33 @@ export function formatSpan(seconds: number): string {
   if (seconds < 172_800) return `${Math.round(seconds / 360) / 10} h`;
   return `${Math.round(seconds / 8_640) / 10} d`;
 }
+
+/**
+ * Our own addresses beyond the configured internal ranges: the public perimeter (DMZ, NAT'd
+ * services) that Zeek marks with `local_resp` / `local_orig` (its `Site::local_nets`) in
+ * conn.log. Learned as conn records pass, bounded; `isOurs` = internal per the HostView, or seen
+ * marked local by Zeek. Without it, a deployment whose config lists only RFC 1918 ranges would
+ * see its own perimeter as "the internet" and no probe of it as inbound.
+ */
+export class OwnAddresses {
+  private readonly marked = new Set<string>();
+
+  constructor(private readonly cap = 65_536) {}
+
+  /** Learns from a conn record's `local_orig` / `local_resp` flags. */
+  learn(rec: { readonly [field: string]: unknown }): void {
+    if (this.marked.size >= this.cap) return;
+    if (rec.local_resp === true) {
+      const ip = rec['id.resp_h'];
+      if (typeof ip === 'string') this.marked.add(ip);
+    }
+    if (rec.local_orig === true) {
+      const ip = rec['id.orig_h'];
+      if (typeof ip === 'string') this.marked.add(ip);
+    }
+  }
+
+  isOurs(ip: string, hosts: { isInternal(ip: string): boolean }): boolean {
+    return hosts.isInternal(ip) || this.marked.has(ip);
+  }
+}

@@ -7,7 +7,7 @@
  * came back briefly in the Jun 9 vulnerability checks. The link between the two is the finding.
  *
  * Observables: http (`user_agent`, `id.orig_h`/`id.resp_h` and their inside/outside side,
- * `status_code`, `uid`). Prevalence is learned: distinct source hosts per user agent.
+ * `status_code`, `uri`, `uid`); conn only to learn our public addresses (Zeek's `local_resp`). Prevalence is learned: distinct source hosts per user agent.
  *
  * Thresholds:
  * - rare: used by at most `maxSourcesForRare` distinct source hosts (RITA's prevalence modifier
@@ -28,7 +28,7 @@
  * crosses inside; certainty rises with episodes and sources.
  */
 import type { ZeekRecord } from '../model/records.js';
-import { ATTACK_URI_NEEDLES, PathMatcher, SCANNER_PATHS, uriPath } from './perimeter-lists.js';
+import { ATTACK_URI_NEEDLES, OwnAddresses, PathMatcher, SCANNER_PATHS, uriPath } from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState } from './window.js';
 
@@ -37,7 +37,7 @@ export const rareUserAgentMeta = {
   name: 'Rare user agent',
   category: 'command-and-control',
   attack: ['T1071.001'],
-  logs: ['http'],
+  logs: ['http', 'conn'],
   defaults: {
     /** A UA used by at most this many distinct source hosts is rare. */
     maxSourcesForRare: 3,
@@ -96,11 +96,16 @@ const EVIDENCE_PER_EPISODE = 8;
 export function createRareUserAgent(): Detector<T> {
   let uas: KeyedState<UaState> | undefined;
   let matchers: { paths: PathMatcher; needles: string[] } | undefined;
+  const own = new OwnAddresses();
   const observed = new Set<string>();
 
   return {
     meta: rareUserAgentMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
+      if (rec._path === 'conn') {
+        own.learn(rec);
+        return;
+      }
       const ua = rec.user_agent;
       if (typeof ua !== 'string' || ua.length === 0 || ua === '-') return;
       const src = rec['id.orig_h'];
@@ -133,7 +138,7 @@ export function createRareUserAgent(): Detector<T> {
           return;
         }
       }
-      const internal = hosts.isInternal(src);
+      const internal = own.isOurs(src, hosts);
       if (internal) st.inside = true;
       else st.outside = true;
       if (st.targets.size < 64) st.targets.add(dst);
@@ -153,7 +158,7 @@ export function createRareUserAgent(): Detector<T> {
       }
       ep.lastTs = ts;
       ep.sources.add(src);
-      if (!internal && hosts.isInternal(dst)) {
+      if (!internal && own.isOurs(dst, hosts)) {
         // Probing is judged on requests from outside to our servers only.
         ep.requests++;
         const status = rec.status_code;
