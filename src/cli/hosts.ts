@@ -16,7 +16,7 @@ export interface HostsOptions {
   readonly quiet: boolean;
   /** State file to restore before and save after (overrides `stateFile` in the config). */
   readonly state?: string;
-  /** Hosts with no name, role or account are listed only with this. */
+  /** Hosts with no name, role, account, MAC or external peer are listed only with this. */
   readonly all?: boolean;
 }
 
@@ -31,7 +31,13 @@ function iso(ts: number): string {
 }
 
 function interesting(h: HostView): boolean {
-  return h.name !== undefined || h.roles.length > 0 || h.accounts.length > 0 || h.macs.length > 0;
+  return (
+    h.name !== undefined ||
+    h.roles.length > 0 ||
+    h.accounts.length > 0 ||
+    h.macs.length > 0 ||
+    h.externalPeers.length > 0
+  );
 }
 
 export function formatHostsTable(rows: readonly HostRow[], hidden: number): string {

@@ -130,6 +130,13 @@ const identity = z
     maxHosts: z.number().int().positive().default(200_000),
     /** Past IP sessions kept per address for "which host was this IP at time t?". */
     sessionHistoryPerIp: z.number().int().positive().default(32),
+    /**
+     * A VPN-pool address active again within this many seconds of its last named tenure is
+     * assumed to be the same client (binding `carried`, replaced by any name evidence); later
+     * it starts as a new unnamed host. Pools hand addresses out least-recently-used, so quick
+     * reuse by another client is rare, and it would name itself.
+     */
+    vpnCarryOverSeconds: z.number().min(0).default(14_400),
     /** Past IP sessions older than this (seconds after they closed) are forgotten. */
     sessionHistorySeconds: z
       .number()

@@ -49,7 +49,7 @@ export class Host {
   readonly adminTargets = new Set<string>();
   readonly adminDays = new Set<number>();
   readonly accounts = new Map<string, AccountOnHost>();
-  /** External peer address (IpKey) → connections (bounded). */
+  /** External peers, outbound and inbound (IpKey → connections; bounded). */
   readonly externalPeers = new Map<IpKey, number>();
   readonly conflicts: string[] = [];
 

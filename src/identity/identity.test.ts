@@ -330,6 +330,15 @@ test('VPN host with no DHCP: generic name from NTLM/RDP, new host per unnamed te
   assert.equal(tr.hostAt('10.9.0.77', t1 + 8 * H), att);
   assert.deepEqual(att.ips, ['10.9.0.5', '10.9.0.77']);
   assert.equal(tr.hostAt('10.9.0.5', t1 + 5), att, 'history still answers for the first address');
+  // Back on the same pool address 3 h later with no name evidence: carried over (within 4 h)…
+  const t2 = t1 + 8 * H + 3 * H;
+  tr.observe(conn(t2, '10.9.0.77', '10.5.0.10', 389));
+  assert.equal(tr.hostAt('10.9.0.77', t2), att);
+  assert.equal(tr.sessionsOf(att).at(-1)?.source, 'carried');
+  // …but after 5 h it is a new, unnamed client.
+  const t3 = t2 + 5 * H;
+  tr.observe(conn(t3, '10.9.0.77', '10.5.0.10', 389));
+  assert.match(tr.hostAt('10.9.0.77', t3)!.key, /^ip:10\.9\.0\.77@/);
 });
 
 test('manual overrides are never overwritten; role overrides add roles', () => {

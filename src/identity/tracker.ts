@@ -239,7 +239,11 @@ export class IdentityTracker {
       host = this.hostForName(this.dnsHints.get(ip)!, ts, 'dns');
       this.dnsHints.delete(ip);
       source = 'dns';
-    } else if (!cls.vpn && prev !== undefined && !resolveHost(prev.host).anonymous) {
+    } else if (
+      prev !== undefined &&
+      !resolveHost(prev.host).anonymous &&
+      (!cls.vpn || ts - prev.lastSeen <= this.config.identity.vpnCarryOverSeconds)
+    ) {
       // Static address: the previous tenant is the best guess until evidence says otherwise.
       host = resolveHost(prev.host);
       source = 'carried';
@@ -508,8 +512,16 @@ export class IdentityTracker {
     }
     switch (rec._path) {
       case 'conn':
-        if (rs !== undefined && oc !== undefined) this.onServed(rec, rs, ok, oc);
-        else if (os !== undefined && rc !== undefined && !rc.internal) {
+        if (rs !== undefined && oc !== undefined) {
+          this.onServed(rec, rs, ok, oc);
+          if (!oc.internal) {
+            // Inbound from outside (perimeter services): remember who came in.
+            const h = rs.host.mergedInto === undefined ? rs.host : resolveHost(rs.host);
+            const n = h.externalPeers.get(ok);
+            if (n !== undefined) h.externalPeers.set(ok, n + 1);
+            else if (h.externalPeers.size < MAX_EXTERNAL_PEERS) h.externalPeers.set(ok, 1);
+          }
+        } else if (os !== undefined && rc !== undefined && !rc.internal) {
           const h = os.host.mergedInto === undefined ? os.host : resolveHost(os.host);
           const n = h.externalPeers.get(rk);
           if (n !== undefined) h.externalPeers.set(rk, n + 1);
