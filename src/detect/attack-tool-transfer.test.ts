@@ -2,16 +2,23 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ZeekRecord } from '../model/records.js';
 import { rng } from '../simulate/sample.js';
-import { DAY, filesRec, pick, randomName, runWith, smbFile, uid } from '../test-support/lateral.js';
+import {
+  clockRecords,
+  DAY,
+  filesRec,
+  pick,
+  randomName,
+  runWith,
+  smbFile,
+  uid,
+} from '../test-support/lateral.js';
 import { randomPrefix } from '../test-support/records.js';
 import { createAttackToolTransfer } from './attack-tool-transfer.js';
 import { ATTACK_TOOLS } from './attack-tools.js';
 
 const T0 = 1_623_456_000;
 const make = [createAttackToolTransfer];
-const warmup = (): ZeekRecord[] => [
-  smbFile({ ts: T0, src: '10.99.0.5', dst: '10.99.0.1', name: 'readme.txt' }),
-];
+const warmup = (): ZeekRecord[] => clockRecords('smb_files', T0);
 
 function randomCase(r: () => number, s: string): string {
   return [...s].map((c) => (r() < 0.5 ? c.toUpperCase() : c)).join('');

@@ -154,7 +154,7 @@ export function createAttackToolTransfer(): Detector<T> {
     meta: attackToolTransferMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       if (!index) init(ctx.thresholds);
-      if (routine!.startTs === undefined) routine!.startTs = rec.ts;
+      if (rec._path === 'smb_files' || rec.source === 'SMB') routine!.see(rec.ts);
       const idx = index!;
       switch (rec._path) {
         case 'smb_files': {

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { ZeekRecord } from '../model/records.js';
 import { rng } from '../simulate/sample.js';
 import {
+  clockRecords,
   connBytes,
   DAY,
   dceRpc,
@@ -12,6 +13,7 @@ import {
   randomName,
   runWith,
   smbFile,
+  TestHostView,
   uid,
 } from '../test-support/lateral.js';
 import { randomPrefix } from '../test-support/records.js';
@@ -19,7 +21,7 @@ import { createAutomatedReplication } from './automated-replication.js';
 
 const T0 = 1_623_456_000;
 const make = [createAutomatedReplication];
-const warmup = (): ZeekRecord[] => [connBytes({ ts: T0, src: '10.99.0.5', dst: '10.99.0.1', respBytes: 10 })];
+const warmup = (): ZeekRecord[] => clockRecords('smb_files', T0);
 
 type Form = 'stock-open' | 'file-write' | 'renamed-hash' | 'rpc' | 'dcom-attempt' | 'exploit';
 const FORMS: readonly Form[] = ['stock-open', 'file-write', 'renamed-hash', 'rpc', 'dcom-attempt', 'exploit'];
@@ -185,5 +187,24 @@ describe('automated-replication', () => {
     assert.equal(ds.length, 1);
     assert.ok(ds[0]!.drivers.some((d) => d.value === 'yes' && d.name.startsWith('upstream')));
     assert.equal(ds[0]!.certainty, 60);
+  });
+
+  test('benign: a declared vulnerability scanner sending identical probes to every host', () => {
+    const recs = warmup();
+    for (let i = 1; i <= 200; i++) {
+      const c: ZeekRecord = {
+        ...connBytes({
+          ts: T0 + DAY + i,
+          src: '10.5.0.47',
+          dst: `10.5.2.${i}`,
+          respBytes: 300,
+          origBytes: 2_460,
+        }),
+        'id.resp_p': 445,
+      };
+      recs.push(c);
+    }
+    assert.deepEqual(runWith(make, recs, new TestHostView().role('10.5.0.47', 'scanner')), []);
+    assert.equal(runWith(make, recs).length, 1, 'undeclared, it is replication');
   });
 });

@@ -16,7 +16,8 @@
  * - `hash` the same content (files.log sha256/sha1/md5) sent to several targets: catches
  *   renamed copies;
  * - `exploit` the same exploit-port pattern: connections to one exploit-prone port carrying
- *   byte-identical requests (conn `orig_bytes` ≥ `minExploitBytes`) to `minExploitTargets`.
+ *   byte-identical requests (conn `orig_bytes` ≥ `minExploitBytes`) to `minExploitTargets`
+ *   (not for hosts with the `scanner` role: vulnerability scanners probe identically).
  *
  * Learning: a (source, action kind) that replicated to `minTargets` during
  * `learningPeriodSeconds` is a deployment server (SCCM pushing to ADMIN$, monitoring pollers):
@@ -188,16 +189,19 @@ export function createAutomatedReplication(): Detector<T> {
     meta: automatedReplicationMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       if (!pushers) init(ctx.thresholds);
-      if (pushers!.startTs === undefined) pushers!.startTs = rec.ts;
       const src = rec['id.orig_h'];
       const dst = rec['id.resp_h'];
       if (typeof src !== 'string' || typeof dst !== 'string') return;
+      // The learning clock runs on internal activity only (not on perimeter background).
+      if (ctx.hosts.isInternal(src) && ctx.hosts.isInternal(dst)) pushers!.see(rec.ts);
       switch (rec._path) {
         case 'conn': {
           const port = rec['id.resp_p'];
           const bytes = rec.orig_bytes;
           if (typeof port !== 'number' || !EXPLOIT_PORTS.has(port)) return;
           if (typeof bytes !== 'number' || bytes < ctx.thresholds.minExploitBytes) return;
+          // Vulnerability scanners send identical probes to every host by design.
+          if (ctx.hosts.roles(ctx.hosts.hostKey(src, rec.ts)).has('scanner')) return;
           act(rec, ctx, src, dst, 'exploit', `${port}/${bytes}B`);
           return;
         }

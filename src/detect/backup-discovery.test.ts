@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { ZeekRecord } from '../model/records.js';
 import { rng } from '../simulate/sample.js';
 import {
+  clockRecords,
   DAY,
   filesRec,
   pick,
@@ -11,15 +12,14 @@ import {
   smbFile,
   smbMapping,
   TestHostView,
+  uid,
 } from '../test-support/lateral.js';
 import { randomPrefix } from '../test-support/records.js';
 import { createBackupDiscovery } from './backup-discovery.js';
 
 const T0 = 1_623_456_000;
 const make = [createBackupDiscovery];
-const warmup = (): ZeekRecord[] => [
-  smbFile({ ts: T0, src: '10.99.0.5', dst: '10.99.0.1', name: 'readme.txt' }),
-];
+const warmup = (): ZeekRecord[] => clockRecords('smb_files', T0);
 
 function artefactName(r: () => number): string {
   const job = `Job_${randomName(r, 5)}`;
@@ -139,5 +139,30 @@ describe('backup-discovery', () => {
     assert.equal(runWith(make, [...warmup(), rec]).length, 0);
     const cfg = { detectors: { 'backup-discovery': { backupExtensions: ['vbk', 'bak'] } } };
     assert.equal(runWith(make, [...warmup(), rec], undefined, cfg).length, 1);
+  });
+
+  test('benign: a server writing its own nightly backup to the repository (opens first, then writes)', () => {
+    const recs = warmup();
+    for (let night = 1; night < 4; night++) {
+      const u = uid();
+      const ts = T0 + night * DAY + 7200;
+      const name = `WindowsImageBackup\\EXCH01\\Backup 2021-06-1${night} 020000\\05f7c8cf.vhdx`;
+      recs.push(smbMapping({ ts, src: '10.5.0.8', dst: '10.5.0.65', uid: u, share: 'backup_exchange$' }));
+      recs.push(
+        smbFile({ ts: ts + 1, src: '10.5.0.8', dst: '10.5.0.65', uid: u, share: 'backup_exchange$', name }),
+      );
+      recs.push(
+        smbFile({
+          ts: ts + 2,
+          src: '10.5.0.8',
+          dst: '10.5.0.65',
+          uid: u,
+          share: 'backup_exchange$',
+          name,
+          action: 'SMB::FILE_WRITE',
+        }),
+      );
+    }
+    assert.deepEqual(runWith(make, recs), []);
   });
 });

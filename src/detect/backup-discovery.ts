@@ -11,6 +11,11 @@
  * action: stock FILE_OPEN is enough, FILE_READ where sensors log it), files.log `filename`.
  * Artefact lists live in backup-artefacts.ts and are editable from config.
  *
+ * Direction: reads (FILE_READ, files.log `is_orig = F`) count at once; writes (FILE_WRITE,
+ * `is_orig = T`) mark the (host, repository) pair as a backup client — Exchange writing its own
+ * nightly Windows Server Backup to `backup_exchange$` — which then stays quiet; opens and tree
+ * connects wait `openGraceSeconds` for a write on the same connection before they count.
+ *
  * Quiet for: hosts with the `backup-server` role (identity layer); (host, target, share)
  * tuples seen during `learningPeriodSeconds`; hosts that touched backups on
  * `knownBackupMinTargets` or more targets during learning (a backup server nobody declared:
@@ -59,6 +64,8 @@ export const backupDiscoveryMeta = {
     baselineMemorySeconds: 2_592_000,
     /** Targets touched during learning that make a host an undeclared backup server. */
     knownBackupMinTargets: 3,
+    /** Seconds an open (tree connect, FILE_OPEN) waits for a write on its connection before it counts. */
+    openGraceSeconds: 60,
     /** A host first seen less than this many seconds ago counts as new, seconds. */
     newHostSeconds: 86_400,
     /** Sources with open state (bounded memory). */
@@ -79,6 +86,15 @@ interface SourceState {
 interface Snapshot {
   tuples: LearnedSetJson;
   fanout: [string, string[]][];
+  writers?: LearnedSetJson;
+}
+
+interface Deferred {
+  readonly rec: ZeekRecord;
+  readonly share: string | undefined;
+  readonly artefact: string | undefined;
+  readonly file: string | undefined;
+  readonly pairKey: string;
 }
 
 export function createBackupDiscovery(): Detector<T> {
@@ -88,11 +104,16 @@ export function createBackupDiscovery(): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
   let pending: Snapshot | undefined;
   const shareByUid = new Map<string, string>();
+  /** (host, repository) pairs that wrote backups: backup clients. */
+  let writers: LearnedSet | undefined;
+  /** Opens waiting `openGraceSeconds` for a write on the same connection. */
+  const deferred = new Map<string, Deferred[]>();
 
   const init = (t: T): void => {
     matcher = compileBackupMatcher(t.backupExtensions, t.backupPathKeywords, t.backupShareKeywords);
     tuples = LearnedSet.load(200_000, pending?.tuples);
     fanout = FanoutCounter.load(100_000, 64, pending?.fanout);
+    writers = LearnedSet.load(50_000, pending?.writers);
     sources = new KeyedState(t.maxSources, () => ({
       items: new Set(),
       artefacts: 0,
@@ -169,33 +190,73 @@ export function createBackupDiscovery(): Detector<T> {
     meta: backupDiscoveryMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       if (!matcher) init(ctx.thresholds);
-      if (tuples!.startTs === undefined) tuples!.startTs = rec.ts;
+      if (rec._path !== 'files' || rec.source === 'SMB') tuples!.see(rec.ts);
       const m = matcher!;
+      const uid = rec.uid as string;
+      let share: string | undefined;
+      let artefact: string | undefined;
+      let file: string | undefined;
+      let access: 'read' | 'write' | 'open';
       if (rec._path === 'smb_mapping') {
-        const share = shareOf(rec.path);
+        share = shareOf(rec.path);
         if (share === undefined) return;
-        shareByUid.set(rec.uid as string, share);
+        shareByUid.set(uid, share);
         if (shareByUid.size > 50_000) shareByUid.delete(shareByUid.keys().next().value as string);
-        if (m.share(share)) hit(rec, ctx, share, undefined, undefined);
+        if (!m.share(share)) return;
+        access = 'open';
+      } else {
+        const raw = rec._path === 'files' ? rec.filename : rec.name;
+        if (typeof raw !== 'string' || raw === '') return;
+        const action = rec.action;
+        if (action === 'SMB::FILE_CLOSE') return;
+        const lower = raw.toLowerCase();
+        artefact = m.file(lower);
+        share = rec._path === 'smb_files' ? (shareOf(rec.path) ?? shareByUid.get(uid)) : undefined;
+        if (artefact) file = lower;
+        else if (share === undefined || !m.share(share) || lower === '<share_root>') return;
+        if (rec._path === 'files') access = rec.is_orig === true ? 'write' : 'read';
+        else access = action === 'SMB::FILE_WRITE' ? 'write' : action === 'SMB::FILE_READ' ? 'read' : 'open';
+      }
+      const src = rec['id.orig_h'];
+      const dst = rec['id.resp_h'];
+      if (typeof src !== 'string' || typeof dst !== 'string') return;
+      const hosts = ctx.hosts;
+      const pairKey = `${hosts.hostKey(src, rec.ts)}|${hosts.hostKey(dst, rec.ts)}`;
+      if (access === 'write') {
+        // A host writing backups to the repository is a backup client (its own nightly backup).
+        writers!.add(pairKey, rec.ts);
+        deferred.delete(uid);
         return;
       }
-      const raw = rec._path === 'files' ? rec.filename : rec.name;
-      if (typeof raw !== 'string' || raw === '') return;
-      const lower = raw.toLowerCase();
-      const artefact = m.file(lower);
-      const share =
-        rec._path === 'smb_files' ? (shareOf(rec.path) ?? shareByUid.get(rec.uid as string)) : undefined;
-      if (artefact) hit(rec, ctx, share, artefact, lower);
-      else if (share !== undefined && m.share(share) && lower !== '<share_root>')
-        hit(rec, ctx, share, undefined, undefined);
+      if (writers!.has(pairKey)) return;
+      if (access === 'read') {
+        hit(rec, ctx, share, artefact, file);
+        return;
+      }
+      // Opening a share or a file says nothing of the direction yet: wait for a write on the
+      // same connection before calling it discovery (stock smb_files.log: only the wait tells).
+      let list = deferred.get(uid);
+      if (!list) {
+        list = [];
+        deferred.set(uid, list);
+        if (deferred.size > 20_000) deferred.delete(deferred.keys().next().value as string);
+      }
+      if (list.length < 50) list.push({ rec, share, artefact, file, pairKey });
     },
     onTick(now: number, ctx: DetectorContext<T>) {
+      const grace = ctx.thresholds.openGraceSeconds;
+      for (const [uid, list] of deferred) {
+        if (list[0]!.rec.ts > now - grace) continue;
+        deferred.delete(uid);
+        for (const d of list) if (!writers!.has(d.pairKey)) hit(d.rec, ctx, d.share, d.artefact, d.file);
+      }
       tuples?.expire(now - ctx.thresholds.baselineMemorySeconds);
+      writers?.expire(now - ctx.thresholds.baselineMemorySeconds);
       sources?.expire(now - 7 * 86_400);
     },
     snapshot(): Snapshot {
       if (!tuples) return pending ?? { tuples: { startTs: null, seen: [] }, fanout: [] };
-      return { tuples: tuples.dump(), fanout: fanout!.dump() };
+      return { tuples: tuples.dump(), fanout: fanout!.dump(), writers: writers!.dump() };
     },
     restore(state: unknown) {
       pending = state as Snapshot;

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { ZeekRecord } from '../model/records.js';
 import { rng } from '../simulate/sample.js';
 import {
+  clockRecords,
   connBytes,
   DAY,
   filesRec,
@@ -53,7 +54,7 @@ describe('data-staging', () => {
       if (r() < 0.5) view.vpnIps.add(attacker);
       const server = `${randomPrefix(r)}${2 + Math.floor(r() * 250)}`;
       const share = pick(r, ['backup_exchange$', 'VeeamRepo', 'bkp']);
-      const recs: ZeekRecord[] = [connBytes({ ts: T0, src: '10.99.0.1', dst: '10.99.0.2', respBytes: 10 })];
+      const recs: ZeekRecord[] = clockRecords('conn', T0);
       const total = (6 + r() * 30) * MiB;
       const ts = T0 + 2 * DAY + r() * DAY;
       const u = uid();

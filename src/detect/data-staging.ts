@@ -38,7 +38,14 @@ import {
   type BackupMatcher,
   compileBackupMatcher,
 } from './backup-artefacts.js';
-import { factDrivers, refOf, shareOf, sourceFacts } from './lateral-common.js';
+import {
+  factDrivers,
+  LearnedSet,
+  type LearnedSetJson,
+  refOf,
+  shareOf,
+  sourceFacts,
+} from './lateral-common.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample } from './window.js';
 
@@ -57,8 +64,8 @@ export const dataStagingMeta = {
     minBytes: 1_024 * MiB,
     /** A window must exceed this multiple of the host's decaying peak. */
     baselineMultiplier: 10,
-    /** Age (since the host's first pull) before its baseline counts, seconds (1 day: a nightly job's peak is known by the next night). */
-    minBaselineAgeSeconds: 86_400,
+    /** Age (since the host's first pull) before its baseline counts, seconds (20 h: a nightly job's peak is known by the next night, with jitter). */
+    minBaselineAgeSeconds: 72_000,
     /** Per-window decay of the learned peak (0.995/h ≈ 6-day half-life). */
     baselineDecayPerWindow: 0.995,
     /** Threshold for a host without baseline or in the VPN pool, bytes (250 MiB). */
@@ -106,7 +113,7 @@ interface HostState {
 }
 
 interface Snapshot {
-  startTs: number | null;
+  clock: LearnedSetJson;
   hosts: [string, number, { peak: number; windows: number; since: number }][];
 }
 
@@ -122,7 +129,8 @@ interface UidState {
 export function createDataStaging(): Detector<T> {
   let hostsState: KeyedState<HostState> | undefined;
   let matcher: BackupMatcher | undefined;
-  let startTs: number | undefined;
+  /** Learning clock: observed time of internal → internal connections. */
+  let clock = new LearnedSet(1);
   let pending: Snapshot | undefined;
   const uids = new Map<string, UidState>();
 
@@ -148,7 +156,7 @@ export function createDataStaging(): Detector<T> {
     matcher = compileBackupMatcher(BACKUP_EXTENSIONS, BACKUP_PATH_KEYWORDS, t.backupShareKeywords);
     hostsState = new KeyedState(t.maxSources, blank);
     if (pending) {
-      startTs = pending.startTs ?? undefined;
+      clock = LearnedSet.load(1, pending.clock);
       hostsState.load(pending.hosts, (j) => ({
         ...blank(),
         peak: j.peak,
@@ -187,7 +195,7 @@ export function createDataStaging(): Detector<T> {
 
   const check = (st: HostState, host: string, src: string, ts: number, ctx: DetectorContext<T>): void => {
     const t = ctx.thresholds;
-    if (startTs !== undefined && ts < startTs + t.learningPeriodSeconds) return;
+    if (clock.observed < t.learningPeriodSeconds) return;
     const hosts = ctx.hosts;
     const facts = sourceFacts(hosts, host, src, ts, t.newHostSeconds);
     const noBaseline = st.since === 0 || ts - st.since < t.minBaselineAgeSeconds;
@@ -250,7 +258,6 @@ export function createDataStaging(): Detector<T> {
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       const t = ctx.thresholds;
       if (!hostsState) init(t);
-      startTs ??= rec.ts;
       const src = rec['id.orig_h'];
       const dst = rec['id.resp_h'];
       if (typeof src !== 'string' || typeof dst !== 'string') return;
@@ -259,6 +266,7 @@ export function createDataStaging(): Detector<T> {
       const ts = rec.ts;
       if (rec._path === 'conn') {
         const internalDst = hosts.isInternal(dst);
+        if (internalDst) clock.see(ts);
         const bytes = internalDst ? rec.resp_bytes : rec.orig_bytes;
         if (typeof bytes !== 'number' || bytes <= 0) return;
         const host = hosts.hostKey(src, ts);
@@ -347,16 +355,16 @@ export function createDataStaging(): Detector<T> {
     },
     /** Baselines (each host's decaying peak and window count) and the learning clock. */
     snapshot(): Snapshot {
-      if (!hostsState) return pending ?? { startTs: null, hosts: [] };
+      if (!hostsState) return pending ?? { clock: clock.dump(), hosts: [] };
       return {
-        startTs: startTs ?? null,
+        clock: clock.dump(),
         hosts: hostsState.dump((st) => ({ peak: st.peak, windows: st.windows, since: st.since })),
       };
     },
     restore(state: unknown) {
       pending = state as Snapshot;
       hostsState = undefined;
-      startTs = undefined;
+      clock = new LearnedSet(1);
     },
   };
 }

@@ -94,7 +94,7 @@ export function createDcsync(): Detector<T> {
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       const t = ctx.thresholds;
       if (!pairs) init(t);
-      if (pairs!.startTs === undefined) pairs!.startTs = rec.ts;
+      pairs!.see(rec.ts);
       const hosts = ctx.hosts;
       const dst = rec['id.resp_h'];
       if (typeof dst !== 'string') return;

@@ -10,23 +10,47 @@ import type { EvidenceRef, HostView } from './types.js';
 
 /**
  * A learned set of tuples (e.g. `src|dst|account|interface`) with the event time each was last
- * seen, bounded (least recently seen evicted). The learning period starts at the first record
- * the detector sees; during it everything is learned and nothing is "new".
+ * seen, bounded (least recently seen evicted), with a learning clock.
+ *
+ * The learning period counts *observed* event time, not wall time: the gaps between the records
+ * the detector finds relevant, each gap counted up to `maxGapSeconds` (1 h). A replay that
+ * starts with days of sparse data, or a sensor that was down, does not end the learning before
+ * the detector has actually watched the network for the period.
  */
 export class LearnedSet {
   private readonly seen = new Map<string, number>();
+  /** Event time of the first relevant record (kept for reports). */
   startTs: number | undefined;
+  private lastTs: number | undefined;
+  /** Observed event-time seconds so far. */
+  observed = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxGapSeconds = 3_600,
+  ) {}
 
   get size(): number {
     return this.seen.size;
   }
 
-  /** Starts the learning clock on first use; true while `ts` is inside the learning period. */
+  /** Advances the learning clock with a relevant record's time. */
+  see(ts: number): void {
+    if (this.lastTs === undefined) {
+      this.startTs = ts;
+      this.lastTs = ts;
+      return;
+    }
+    const gap = ts - this.lastTs;
+    if (gap <= 0) return;
+    this.observed += Math.min(gap, this.maxGapSeconds);
+    this.lastTs = ts;
+  }
+
+  /** Advances the clock; true while less than `periodSeconds` has been observed. */
   learning(ts: number, periodSeconds: number): boolean {
-    if (this.startTs === undefined) this.startTs = ts;
-    return ts < this.startTs + periodSeconds;
+    this.see(ts);
+    return this.observed < periodSeconds;
   }
 
   has(key: string): boolean {
@@ -50,13 +74,20 @@ export class LearnedSet {
   }
 
   dump(): LearnedSetJson {
-    return { startTs: this.startTs ?? null, seen: [...this.seen] };
+    return {
+      startTs: this.startTs ?? null,
+      lastTs: this.lastTs ?? null,
+      observed: this.observed,
+      seen: [...this.seen],
+    };
   }
 
   static load(maxEntries: number, j: LearnedSetJson | undefined): LearnedSet {
     const s = new LearnedSet(maxEntries);
     if (!j) return s;
     s.startTs = j.startTs ?? undefined;
+    s.lastTs = j.lastTs ?? undefined;
+    s.observed = j.observed ?? 0;
     for (const [k, ts] of j.seen) s.seen.set(k, ts);
     return s;
   }
@@ -64,6 +95,8 @@ export class LearnedSet {
 
 export interface LearnedSetJson {
   readonly startTs: number | null;
+  readonly lastTs?: number | null;
+  readonly observed?: number;
   readonly seen: [string, number][];
 }
 

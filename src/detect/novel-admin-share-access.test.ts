@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { ZeekRecord } from '../model/records.js';
 import { rng } from '../simulate/sample.js';
 import {
+  clockRecords,
   DAY,
   ntlm,
   pick,
@@ -19,9 +20,7 @@ import { createNovelAdminShareAccess } from './novel-admin-share-access.js';
 
 const T0 = 1_623_456_000;
 const make = [createNovelAdminShareAccess];
-const warmup = (): ZeekRecord[] => [
-  smbMapping({ ts: T0, src: '10.99.0.5', dst: '10.99.0.1', share: 'IPC$', shareType: 'PIPE' }),
-];
+const warmup = (): ZeekRecord[] => clockRecords('smb_mapping', T0);
 
 /** Session setup (ntlm) then the tree connect, on one connection. */
 function treeConnect(
@@ -144,5 +143,17 @@ describe('novel-admin-share-access', () => {
     assert.equal(e2.store.detections.length, 0);
     e2.process(byTs(treeConnect(T0 + DAY + 5, '10.1.1.1', '10.2.0.2', 'C$', 'helpdesk')));
     assert.equal(e2.store.detections.length, 1);
+  });
+
+  test('benign: a hidden share many hosts use (home$) stops counting; ADMIN$ never does', () => {
+    const recs = warmup();
+    for (let i = 1; i <= 8; i++)
+      recs.push(...treeConnect(T0 + DAY + i * 600, `10.7.0.${i}`, '10.5.0.4', 'home$', `user${i}`));
+    for (let i = 1; i <= 8; i++)
+      recs.push(...treeConnect(T0 + DAY + 9000 + i, `10.7.0.${i}`, '10.5.0.4', 'ADMIN$', `user${i}`));
+    const ds = runWith(make, recs);
+    assert.equal(ds.length, 8, 'one per source for ADMIN$');
+    const counts = ds.map((d) => d.evidenceCount).sort();
+    assert.deepEqual(counts, [1, 1, 1, 1, 2, 2, 2, 2], 'home$ counted for the first four sources only');
   });
 });

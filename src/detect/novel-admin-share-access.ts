@@ -20,6 +20,11 @@
  * `knownAdminMinTargets` targets during learning is a management server (SCCM, backup agent
  * pushes, inventory): new targets of it stay quiet.
  *
+ * Common hidden shares: a non-default hidden share (`home$`, `profiles$`, `software$`) that
+ * `commonShareMinSources` or more distinct hosts have opened is how that server serves its
+ * users, not an admin share: it stops counting. Default admin shares (`ADMIN$`, `C$`) never
+ * become common this way.
+ *
  * Scores: threat 50 (lateral movement), +10 for a non-default hidden share (`backup_exchange$`:
  * someone knew it was there), +10 for a VPN, new or generic-named source; certainty 50, +5 per
  * further target (max +25), +5 for such a source.
@@ -54,6 +59,8 @@ export const novelAdminShareAccessMeta = {
     baselineMemorySeconds: 2_592_000,
     /** Targets of one (source, account, share name) during learning that make a management server. */
     knownAdminMinTargets: 3,
+    /** Distinct sources that make a non-default hidden share (`home$`) common. */
+    commonShareMinSources: 5,
     /** A host first seen less than this many seconds ago counts as new, seconds. */
     newHostSeconds: 86_400,
     /** Tuples remembered (bounded memory). */
@@ -76,6 +83,7 @@ interface SourceState {
 interface Snapshot {
   tuples: LearnedSetJson;
   fanout: [string, string[]][];
+  shareSources?: [string, string[]][];
 }
 
 /** Windows' own admin shares: ADMIN$, IPC$, PRINT$ and drive letters (C$ …). */
@@ -88,6 +96,8 @@ function isDefaultAdminShare(share: string): boolean {
 export function createNovelAdminShareAccess(): Detector<T> {
   let tuples: LearnedSet | undefined;
   let fanout: FanoutCounter | undefined;
+  /** Distinct sources per `target|share` for non-default hidden shares. */
+  let shareSources: FanoutCounter | undefined;
   let excluded: Set<string> | undefined;
   let sources: KeyedState<SourceState> | undefined;
   let pending: Snapshot | undefined;
@@ -96,6 +106,7 @@ export function createNovelAdminShareAccess(): Detector<T> {
   const init = (t: T): void => {
     tuples = LearnedSet.load(t.maxTuples, pending?.tuples);
     fanout = FanoutCounter.load(t.maxTuples, 64, pending?.fanout);
+    shareSources = FanoutCounter.load(50_000, 64, pending?.shareSources);
     excluded = lowerSet(t.excludedShares);
     sources = new KeyedState(t.maxSources, () => ({
       targets: new Set(),
@@ -112,7 +123,7 @@ export function createNovelAdminShareAccess(): Detector<T> {
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       const t = ctx.thresholds;
       if (!tuples) init(t);
-      if (tuples!.startTs === undefined) tuples!.startTs = rec.ts;
+      tuples!.see(rec.ts);
       if (rec._path === 'ntlm' || rec._path === 'kerberos') {
         uids.observe(rec);
         return;
@@ -130,6 +141,8 @@ export function createNovelAdminShareAccess(): Detector<T> {
       const acct = account ?? '?';
       const tupleKey = `${host}|${acct}|${target}|${share}`;
       const fanKey = `${host}|${acct}|${share}`;
+      const hidden = !isDefaultAdminShare(share);
+      if (hidden && shareSources!.add(`${target}|${share}`, host) >= t.commonShareMinSources) return;
       const learnedSet = tuples!;
       if (learnedSet.learning(ts, t.learningPeriodSeconds)) {
         if (learnedSet.add(tupleKey, ts)) fanout!.add(fanKey, target);
@@ -145,7 +158,6 @@ export function createNovelAdminShareAccess(): Detector<T> {
       st.evidence.add(refOf(rec));
       const facts = sourceFacts(hosts, host, src, ts, t.newHostSeconds);
       const suspect = facts.vpn || facts.genericName !== undefined || facts.newHost;
-      const hidden = !isDefaultAdminShare(share);
       const extra = Math.min(5, st.targets.size - 1);
       ctx.emit({
         host,
@@ -174,7 +186,7 @@ export function createNovelAdminShareAccess(): Detector<T> {
     },
     snapshot(): Snapshot {
       if (!tuples) return pending ?? { tuples: { startTs: null, seen: [] }, fanout: [] };
-      return { tuples: tuples.dump(), fanout: fanout!.dump() };
+      return { tuples: tuples.dump(), fanout: fanout!.dump(), shareSources: shareSources!.dump() };
     },
     restore(state: unknown) {
       pending = state as Snapshot;

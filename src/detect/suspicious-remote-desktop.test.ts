@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ZeekRecord } from '../model/records.js';
 import { rng } from '../simulate/sample.js';
-import { DAY, pick, randomName, rdp, runWith, TestHostView } from '../test-support/lateral.js';
+import { clockRecords, DAY, pick, randomName, rdp, runWith, TestHostView } from '../test-support/lateral.js';
 import { byTs, randomPrefix } from '../test-support/records.js';
 import { DetectionEngine } from './engine.js';
 import { createSuspiciousRemoteDesktop } from './suspicious-remote-desktop.js';
@@ -15,7 +15,7 @@ const H = 3600;
 /** A week of ordinary RDP: IT admins to the DCs and servers in hours, users to their jump host. */
 function ordinaryWeek(view: TestHostView): ZeekRecord[] {
   view.role('10.0.0.10', 'domain-controller').role('10.0.0.11', 'domain-controller');
-  const recs: ZeekRecord[] = [];
+  const recs: ZeekRecord[] = clockRecords('conn', MON);
   for (let d = 0; d < 5; d++)
     for (let a = 1; a <= 4; a++) {
       const ts = MON + d * DAY + 9 * H + a * 600;
@@ -167,5 +167,23 @@ describe('suspicious-remote-desktop', () => {
     assert.equal(e2.store.detections.length, 0, 'admin pair learned before the restart');
     e2.process([rdp({ ts: MON + 7 * DAY + 11 * H, src: '10.2.2.2', dst: '10.0.0.10', cookie: 'user22' })]);
     assert.equal(e2.store.detections.length, 1, 'a user host into a DC is outside the admin baseline');
+  });
+
+  test('a client that once presented a generic name stays generic when later sessions carry none (NLA)', () => {
+    const view = new TestHostView();
+    const recs = ordinaryWeek(view);
+    recs.push(
+      rdp({
+        ts: MON + 4 * DAY + 21 * H,
+        src: '10.5.0.70',
+        dst: '10.3.0.28',
+        clientName: 'WIN-YF76VYWGUIM',
+        cookie: 's.hashimo',
+      }),
+    );
+    recs.push(rdp({ ts: MON + 4 * DAY + 22 * H, src: '10.5.0.70', dst: '10.3.0.29', cookie: 's.hashimo' }));
+    const ds = runWith(make, recs, view);
+    assert.equal(ds.length, 1);
+    assert.equal(ds[0]!.evidenceCount, 2);
   });
 });

@@ -22,8 +22,10 @@
  * first DC session fires once (then is learned).
  *
  * Scores: threat 40 + 8 × score (max 80), +10 into a DC; certainty 40 + 8 × score (max 85).
- * Learning: during `learningPeriodSeconds` everything is learned; afterwards sessions are
- * scored, then learned too (what was new once is known afterwards).
+ * Learning: during `learningPeriodSeconds` of observed internal traffic (the clock runs on
+ * internal → internal conn records: RDP itself is too sparse to measure time by) everything is
+ * learned; afterwards sessions are scored, then learned too (what was new once is known).
+ * conn records cost one clock update each and are otherwise ignored.
  */
 import { parseAccount } from '../identity/names.js';
 import type { ZeekRecord } from '../model/records.js';
@@ -36,7 +38,7 @@ export const suspiciousRemoteDesktopMeta = {
   name: 'Suspicious remote desktop',
   category: 'lateral-movement',
   attack: ['T1021.001'],
-  logs: ['rdp'],
+  logs: ['rdp', 'conn'],
   defaults: {
     /** Reason weight at which a session is suspicious. */
     minScore: 2,
@@ -122,6 +124,10 @@ export function createSuspiciousRemoteDesktop(): Detector<T> {
       const hosts = ctx.hosts;
       if (!hosts.isInternal(src) || !hosts.isInternal(dst) || src === dst) return;
       const ts = rec.ts;
+      if (rec._path === 'conn') {
+        pairs!.see(ts);
+        return;
+      }
       const client = hosts.hostKey(src, ts);
       const server = hosts.hostKey(dst, ts);
       const learning = pairs!.learning(ts, t.learningPeriodSeconds);
@@ -138,9 +144,11 @@ export function createSuspiciousRemoteDesktop(): Detector<T> {
       const reasons: { name: string; value: string | number; w: number }[] = [];
       if (!learning) {
         const facts = sourceFacts(hosts, client, src, ts, t.newHostSeconds);
-        const generic =
-          (clientName !== undefined && hosts.isGenericName(clientName) ? clientName : undefined) ??
-          facts.genericName;
+        // The client name of this session, one it presented before (TLS/NLA sessions carry
+        // none), or the identity layer's names.
+        let generic = clientName !== undefined && hosts.isGenericName(clientName) ? clientName : undefined;
+        if (!generic && known) for (const n of known.names) if (hosts.isGenericName(n)) generic = n;
+        generic ??= facts.genericName;
         if (generic) reasons.push({ name: 'generic client name', value: generic, w: 2 });
         if (facts.vpn) reasons.push({ name: 'client in VPN pool', value: src, w: 1 });
         if (facts.newHost) reasons.push({ name: 'new host', value: 'yes', w: 1 });

@@ -3,7 +3,17 @@ import { describe, test } from 'node:test';
 import type { ZeekRecord } from '../model/records.js';
 import { scoreDetections } from '../score/scoring.js';
 import { rng } from '../simulate/sample.js';
-import { DAY, dceRpc, ntlm, pick, randomName, runWith, TestHostView, uid } from '../test-support/lateral.js';
+import {
+  clockRecords,
+  DAY,
+  dceRpc,
+  ntlm,
+  pick,
+  randomName,
+  runWith,
+  TestHostView,
+  uid,
+} from '../test-support/lateral.js';
 import { byTs, randomPrefix } from '../test-support/records.js';
 import { DetectionEngine } from './engine.js';
 import { createSuspiciousRemoteExecution, EXEC_OPERATIONS } from './suspicious-remote-execution.js';
@@ -32,9 +42,7 @@ function execCall(
 
 /** A day of ordinary life that starts the learning clock: a workstation asks the DC for its shares. */
 function warmup(): ZeekRecord[] {
-  return [
-    dceRpc({ ts: T0, src: '10.99.0.5', dst: '10.99.0.1', endpoint: 'srvsvc', operation: 'NetrShareEnum' }),
-  ];
+  return clockRecords('dce_rpc', T0);
 }
 
 describe('suspicious-remote-execution', () => {

@@ -222,8 +222,8 @@ export function createSuspiciousRemoteExecution(): Detector<T> {
     meta: suspiciousRemoteExecutionMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       if (!tuples) init(ctx.thresholds);
-      // The learning clock starts with the first record of any kind.
-      if (tuples!.startTs === undefined) tuples!.startTs = rec.ts;
+      // Every record routed here (dce_rpc, ntlm, kerberos) is internal activity: it runs the clock.
+      tuples!.see(rec.ts);
       const uid = rec.uid;
       if (rec._path === 'dce_rpc') {
         const ep = rec.endpoint;

@@ -233,3 +233,25 @@ export function randomName(r: () => number, len = 6): string {
 }
 
 export const DAY = 86_400;
+
+/**
+ * Background that runs a detector's learning clock (observed time, gaps capped at an hour): one
+ * ordinary record every `stepSeconds` between two quiet hosts, from `from` for `hours` hours.
+ */
+export function clockRecords(
+  kind: 'dce_rpc' | 'smb_mapping' | 'smb_files' | 'conn',
+  from: number,
+  hours = 26,
+  stepSeconds = 1_800,
+): ZeekRecord[] {
+  const out: ZeekRecord[] = [];
+  for (let ts = from; ts <= from + hours * 3600; ts += stepSeconds) {
+    const c = { ts, src: '10.99.0.5', dst: '10.99.0.1' };
+    if (kind === 'dce_rpc')
+      out.push(dceRpc({ ...c, endpoint: 'srvsvc', operation: 'NetrShareEnum', pipe: '\\PIPE\\srvsvc' }));
+    else if (kind === 'smb_mapping') out.push(smbMapping({ ...c, share: 'IPC$', shareType: 'PIPE' }));
+    else if (kind === 'smb_files') out.push(smbFile({ ...c, share: 'public', name: 'readme.txt' }));
+    else out.push(connBytes({ ...c, respBytes: 1_000 }));
+  }
+  return out;
+}
