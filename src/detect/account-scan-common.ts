@@ -13,6 +13,8 @@
 import type { ZeekRecord } from '../model/records.js';
 import {
   BREADTH_DEFAULTS,
+  HostClock,
+  type HostClockJson,
   listSome,
   minutes,
   PeakBaseline,
@@ -44,6 +46,7 @@ export type AccountScanThresholds = Thresholds & {
   readonly hostExcessFactor: number;
   readonly networkExcessFactor: number;
   readonly learningFloorFactor: number;
+  readonly newHostGraceSeconds: number;
   readonly maxAccountsPerSource: number;
   readonly maxSources: number;
 };
@@ -76,11 +79,13 @@ interface SourceState {
 
 interface Snapshot {
   readonly baseline: PeakBaselineJson;
+  readonly clock?: HostClockJson;
 }
 
 export function createAccountScan<T extends AccountScanThresholds>(spec: AccountScanSpec<T>): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
   let baseline = new PeakBaseline(100_000);
+  let clock = new HostClock(200_000);
   const init = (t: T): KeyedState<SourceState> =>
     new KeyedState<SourceState>(t.maxSources, () => ({
       accounts: new TimedSet(t.maxAccountsPerSource),
@@ -105,6 +110,9 @@ export function createAccountScan<T extends AccountScanThresholds>(spec: Account
       if (src === dst || !hosts.isInternal(src) || !hosts.isInternal(dst)) return;
       sources ??= init(t);
       const ts = rec.ts;
+      const host = hosts.hostKey(src, ts);
+      clock.note(host, ts);
+      clock.note(hosts.hostKey(dst, ts), ts);
       const cutoff = ts - t.windowSeconds;
       const st = sources.get(src, ts);
       st.accounts.expire(cutoff);
@@ -127,12 +135,18 @@ export function createAccountScan<T extends AccountScanThresholds>(spec: Account
       } else if (attempt.failed === false) st.succeeded.add(account, ts);
       if (!newAccount && !newFailure) return;
       st.evidence.add({ log: rec._path, uid: rec.uid as string, ts });
-      const host = hosts.hostKey(src, ts);
       const nAccounts = st.accounts.size;
       if (newAccount) baseline.observe(host, ts, nAccounts, t.baselineDays);
       const nFailed = st.failed.size;
       if (nFailed < t.minFailedAccounts && nAccounts < t.minAccounts) return;
-      const thr = baseline.threshold(host, ts, t.minAccounts, t);
+      const thr = baseline.threshold(
+        host,
+        ts,
+        t.minAccounts,
+        t,
+        clock.learning(host, ts, hosts, t),
+        clock.period(ts, t),
+      );
       const byFailures = nFailed >= t.minFailedAccounts;
       const byBreadth = nAccounts >= thr.value;
       if (!byFailures && !byBreadth) return;
@@ -192,10 +206,12 @@ export function createAccountScan<T extends AccountScanThresholds>(spec: Account
       baseline.refresh(now, t.baselineDays);
     },
     snapshot(): Snapshot {
-      return { baseline: baseline.dump() };
+      return { baseline: baseline.dump(), clock: clock.dump() };
     },
     restore(state: unknown) {
-      baseline = PeakBaseline.load(100_000, (state as Snapshot).baseline);
+      const s = state as Snapshot;
+      baseline = PeakBaseline.load(100_000, s.baseline);
+      clock = HostClock.load(200_000, s.clock);
       sources = undefined;
     },
   };

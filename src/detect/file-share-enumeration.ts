@@ -30,6 +30,8 @@ import {
   BREADTH_DEFAULTS,
   type BreadthThreshold,
   baseName,
+  HostClock,
+  type HostClockJson,
   listSome,
   minutes,
   PeakBaseline,
@@ -79,6 +81,7 @@ interface SourceState {
 interface Snapshot {
   readonly shares: PeakBaselineJson;
   readonly enumHosts: PeakBaselineJson;
+  readonly clock?: HostClockJson;
 }
 
 const SHARE_ENUM_OPS: ReadonlySet<string> = new Set(['NetrShareEnum', 'NetrShareEnumSticky']);
@@ -87,6 +90,7 @@ export function createFileShareEnumeration(): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
   let sharesBase = new PeakBaseline(100_000);
   let enumBase = new PeakBaseline(100_000);
+  let clock = new HostClock(200_000);
   const names = new WeakMap<readonly string[], ReadonlySet<string>>();
 
   const init = (t: T): KeyedState<SourceState> =>
@@ -138,6 +142,8 @@ export function createFileShareEnumeration(): Detector<T> {
         st.lastEmitted = 0;
       }
       const host = hosts.hostKey(src, ts);
+      clock.note(host, ts);
+      clock.note(hosts.hostKey(dst, ts), ts);
       let added: boolean;
       if (kind === 'share') {
         added = st.shares.add(`${dst}\\${share}`, ts);
@@ -152,8 +158,10 @@ export function createFileShareEnumeration(): Detector<T> {
       const nEnum = st.enumHosts.size;
       const nWrite = st.writeChecks.size;
       if (nShares < t.minShares && nEnum < t.minShareEnumHosts && nWrite < t.minWriteCheckShares) return;
-      const thrShares = sharesBase.threshold(host, ts, t.minShares, t);
-      const thrEnum = enumBase.threshold(host, ts, t.minShareEnumHosts, t);
+      const learning = clock.learning(host, ts, hosts, t);
+      const period = clock.period(ts, t);
+      const thrShares = sharesBase.threshold(host, ts, t.minShares, t, learning, period);
+      const thrEnum = enumBase.threshold(host, ts, t.minShareEnumHosts, t, learning, period);
       const byShares = nShares >= thrShares.value;
       const byEnum = nEnum >= thrEnum.value;
       const byWrite = nWrite >= t.minWriteCheckShares;
@@ -170,12 +178,13 @@ export function createFileShareEnumeration(): Detector<T> {
       enumBase.refresh(now, t.baselineDays);
     },
     snapshot(): Snapshot {
-      return { shares: sharesBase.dump(), enumHosts: enumBase.dump() };
+      return { shares: sharesBase.dump(), enumHosts: enumBase.dump(), clock: clock.dump() };
     },
     restore(state: unknown) {
       const s = state as Snapshot;
       sharesBase = PeakBaseline.load(100_000, s.shares);
       enumBase = PeakBaseline.load(100_000, s.enumHosts);
+      clock = HostClock.load(200_000, s.clock);
       sources = undefined;
     },
   };

@@ -17,11 +17,25 @@
  *
  * A host fires when its windowed count reaches
  * `max(floor, networkExcessFactor × networkNormal, hostExcessFactor × hostNormal)`.
+ *
+ * ## Learning (`HostClock`)
+ *
  * During the learning period (the first `learningSeconds` after the detector's first record)
- * there is no network normal yet, so only blatant excess fires: `learningFloorFactor × floor`.
+ * the daily habits of the hosts are not known yet and there is no network normal: every
+ * detection then keeps its certainty below 50 (Low or Medium alone; stacked with other
+ * behaviour an attacker still reaches Critical). For hosts that were already there near the
+ * start, only blatant excess fires (`learningFloorFactor ×` the floor or score). A host first
+ * seen more than `newHostGraceSeconds` after the start (by this detector, or by the identity
+ * layer's `firstSeen`) has its whole history in view: nothing to learn about it, so it meets the
+ * normal thresholds at once — the reference incident's VPN host logged in and scanned within
+ * minutes, whether or not Vigil had been running for a day.
  */
+import type { HostView } from './types.js';
 
 export const DAY_SECONDS = 86_400;
+
+/** Hosts with a learned normal needed before the network normal counts. */
+const MIN_NETWORK_HOSTS = 10;
 
 /** The threshold keys every learned-breadth detector carries (units in the names). */
 export interface BreadthThresholds {
@@ -30,6 +44,7 @@ export interface BreadthThresholds {
   readonly hostExcessFactor: number;
   readonly networkExcessFactor: number;
   readonly learningFloorFactor: number;
+  readonly newHostGraceSeconds: number;
 }
 
 export const BREADTH_DEFAULTS = {
@@ -46,6 +61,8 @@ export const BREADTH_DEFAULTS = {
   networkExcessFactor: 3,
   /** While learning, fire only at this multiple of the floor. */
   learningFloorFactor: 2,
+  /** Hosts first seen later than this after the start are new: no learning allowance. */
+  newHostGraceSeconds: 3_600,
 } as const;
 
 export interface BreadthThreshold {
@@ -76,12 +93,6 @@ export class PeakBaseline {
   private readonly hosts = new Map<string, HostPeaks>();
 
   constructor(private readonly maxHosts: number) {}
-
-  /** Starts the clock on first use; true while `ts` is inside the learning period. */
-  learning(ts: number, learningSeconds: number): boolean {
-    if (this.startTs === undefined) this.startTs = ts;
-    return ts < this.startTs + learningSeconds;
-  }
 
   /** Records a host's current windowed count (call when it grows). */
   observe(host: string, ts: number, count: number, baselineDays: number): void {
@@ -128,7 +139,8 @@ export class PeakBaseline {
       const n = this.hostNormal(host, ts, baselineDays);
       if (n > 0) normals.push(n);
     }
-    if (normals.length === 0) {
+    // A handful of hosts is no population: one management server would be "the network".
+    if (normals.length < MIN_NETWORK_HOSTS) {
       this.networkNormal = 0;
       return;
     }
@@ -136,17 +148,27 @@ export class PeakBaseline {
     this.networkNormal = normals[Math.min(normals.length - 1, Math.floor(normals.length * 0.9))]!;
   }
 
-  threshold(host: string, ts: number, floor: number, t: BreadthThresholds): BreadthThreshold {
-    const learning = this.learning(ts, t.learningSeconds);
+  /**
+   * `learning`: the host is inside its learning period (HostClock.learning); `period`: the
+   * learning period is still running, so the network normal is not trusted yet.
+   */
+  threshold(
+    host: string,
+    ts: number,
+    floor: number,
+    t: BreadthThresholds,
+    learning: boolean,
+    period = learning,
+  ): BreadthThreshold {
     const hostNormal = this.hostNormal(host, ts, t.baselineDays);
-    const networkNormal = learning ? 0 : this.networkNormal;
+    const networkNormal = period ? 0 : this.networkNormal;
     const value = Math.max(
       learning ? Math.ceil(floor * t.learningFloorFactor) : floor,
       Math.ceil(t.networkExcessFactor * networkNormal),
       Math.ceil(t.hostExcessFactor * hostNormal),
       1,
     );
-    return { value, learning, hostNormal, networkNormal };
+    return { value, learning: period, hostNormal, networkNormal };
   }
 
   dump(): PeakBaselineJson {
@@ -173,6 +195,61 @@ export class PeakBaseline {
       b.hosts.set(k, { day, peak, days: days.map((x) => [x[0], x[1]]) });
     return b;
   }
+}
+
+/**
+ * When a detector started and when it first saw each host (bounded, oldest evicted), to tell
+ * hosts in their learning period from new hosts seen whole (see the module comment).
+ */
+export class HostClock {
+  startTs: number | undefined;
+  private readonly first = new Map<string, number>();
+
+  constructor(private readonly maxHosts: number) {}
+
+  /** Notes a host (source or target) at `ts`; starts the clock on first use. */
+  note(host: string, ts: number): void {
+    if (this.startTs === undefined) this.startTs = ts;
+    if (this.first.has(host)) return;
+    if (this.first.size >= this.maxHosts) this.first.delete(this.first.keys().next().value as string);
+    this.first.set(host, ts);
+  }
+
+  /** The learning period is running (baselines are still being learned). */
+  period(ts: number, t: LearningThresholds): boolean {
+    if (this.startTs === undefined) this.startTs = ts;
+    return ts < this.startTs + t.learningSeconds;
+  }
+
+  /** The learning period is running and the host was already there near its start. */
+  learning(host: string, ts: number, hosts: HostView, t: LearningThresholds): boolean {
+    if (this.startTs === undefined) this.startTs = ts;
+    if (ts >= this.startTs + t.learningSeconds) return false;
+    const seen = Math.min(this.first.get(host) ?? ts, hosts.firstSeen(host) ?? Number.POSITIVE_INFINITY);
+    return seen <= this.startTs + t.newHostGraceSeconds;
+  }
+
+  dump(): HostClockJson {
+    return { startTs: this.startTs ?? null, first: [...this.first] };
+  }
+
+  static load(maxHosts: number, j: HostClockJson | undefined): HostClock {
+    const c = new HostClock(maxHosts);
+    if (!j) return c;
+    c.startTs = j.startTs ?? undefined;
+    for (const [h, ts] of j.first) c.first.set(h, ts);
+    return c;
+  }
+}
+
+export interface LearningThresholds {
+  readonly learningSeconds: number;
+  readonly newHostGraceSeconds: number;
+}
+
+export interface HostClockJson {
+  readonly startTs: number | null;
+  readonly first: [string, number][];
 }
 
 /**

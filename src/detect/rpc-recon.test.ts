@@ -115,6 +115,22 @@ describe('rpc-recon', () => {
     assert.ok(ds[0]!.drivers.some((x) => x.value === 'learning'));
   });
 
+  test('while learning, a host that appears later (seen whole) meets the normal thresholds', () => {
+    const r = rng(10);
+    const recs: ZeekRecord[] = [];
+    backgroundDay(r, 0, '10.20.0.', ['10.5.0.10', '10.5.0.11'], recs);
+    // An established workstation (active since the start) doing 15: below the learning bar.
+    recs.push(smbMapping({ ts: T0 + 60, src: '10.20.0.101', dst: '10.5.0.10', share: 'IPC$' }));
+    const early = recon(r, T0 + 12 * 3600, '10.20.0.101', '10.6.0.', 15);
+    // A VPN host first seen at 18:00 doing 15 within two minutes of appearing: new, so it fires.
+    const late = recon(r, T0 + 18 * 3600, '10.8.0.70', '10.7.0.', 15);
+    const ds = run([...recs, ...early, ...late]);
+    assert.equal(ds.length, 1, JSON.stringify(ds.map((d) => [d.host, d.summary])));
+    assert.equal(ds[0]!.host, '10.8.0.70');
+    assert.ok(ds[0]!.certainty < 50, 'no network normal yet: low certainty alone');
+    assert.ok(ds[0]!.drivers.some((x) => x.name === 'threshold' && x.value === 12));
+  });
+
   test('benign: DCs answering many clients stay quiet (responders are never the source)', () => {
     const r = rng(11);
     const recs: ZeekRecord[] = [];

@@ -30,6 +30,8 @@
 import type { ZeekRecord } from '../model/records.js';
 import {
   BREADTH_DEFAULTS,
+  HostClock,
+  type HostClockJson,
   listSome,
   minutes,
   PeakBaseline,
@@ -69,11 +71,13 @@ interface SourceState {
 
 interface Snapshot {
   readonly baseline: PeakBaselineJson;
+  readonly clock?: HostClockJson;
 }
 
 export function createRpcRecon(): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
   let baseline = new PeakBaseline(100_000);
+  let clock = new HostClock(200_000);
 
   const init = (t: T): KeyedState<SourceState> =>
     new KeyedState<SourceState>(t.maxSources, () => ({
@@ -102,6 +106,9 @@ export function createRpcRecon(): Detector<T> {
       const t = ctx.thresholds;
       sources ??= init(t);
       const ts = rec.ts;
+      const host = hosts.hostKey(src, ts);
+      clock.note(host, ts);
+      clock.note(hosts.hostKey(dst, ts), ts);
       const st = sources.get(src, ts);
       st.targets.expire(ts - t.windowSeconds);
       if (st.targets.size === 0) {
@@ -114,10 +121,16 @@ export function createRpcRecon(): Detector<T> {
       st.evidence.add({ log: rec._path, uid: rec.uid as string, ts });
       st.endpoints.set(endpoint, (st.endpoints.get(endpoint) ?? 0) + 1);
       const n = st.targets.size;
-      const host = hosts.hostKey(src, ts);
       baseline.observe(host, ts, n, t.baselineDays);
       if (n < t.minTargets) return;
-      const thr = baseline.threshold(host, ts, t.minTargets, t);
+      const thr = baseline.threshold(
+        host,
+        ts,
+        t.minTargets,
+        t,
+        clock.learning(host, ts, hosts, t),
+        clock.period(ts, t),
+      );
       // Fire on crossing the threshold, then again each time the recon grows by a quarter.
       if (n < thr.value || n < st.lastEmitted * 1.25) return;
       st.lastEmitted = n;
@@ -161,11 +174,12 @@ export function createRpcRecon(): Detector<T> {
       baseline.refresh(now, t.baselineDays);
     },
     snapshot(): Snapshot {
-      return { baseline: baseline.dump() };
+      return { baseline: baseline.dump(), clock: clock.dump() };
     },
     restore(state: unknown) {
       const s = state as Snapshot;
       baseline = PeakBaseline.load(100_000, s.baseline);
+      clock = HostClock.load(200_000, s.clock);
       sources = undefined;
     },
   };

@@ -31,7 +31,7 @@
  * kinds of enumeration.
  */
 import type { ZeekRecord } from '../model/records.js';
-import { HabitSet, listSome, minutes } from './recon-baseline.js';
+import { HabitSet, HostClock, type HostClockJson, listSome, minutes } from './recon-baseline.js';
 import { STRONG_ENUMERATION_OPERATIONS, WEAK_ENUMERATION_OPERATIONS } from './rpc-enumeration-ops.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample } from './window.js';
@@ -57,6 +57,8 @@ export const rpcTargetedReconMeta = {
     learningSeconds: 86_400,
     /** While learning, fire only at this multiple of the score. */
     learningFloorFactor: 2,
+    /** Hosts first seen later than this after the start are new: no learning allowance. */
+    newHostGraceSeconds: 3_600,
     /** `endpoint::operation` calls that list accounts, groups, sessions, shares, trusts, DCs. */
     strongOperations: STRONG_ENUMERATION_OPERATIONS,
     /** `endpoint::operation` lookups ordinary clients make; they add depth only. */
@@ -88,7 +90,7 @@ interface SourceState {
 }
 
 interface Snapshot {
-  readonly startTs: number | null;
+  readonly clock: HostClockJson;
   readonly habits: [string, number][];
 }
 
@@ -96,7 +98,7 @@ export function createRpcTargetedRecon(): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
   let habits: HabitSet | undefined;
   let pendingHabits: [string, number][] | undefined;
-  let startTs: number | undefined;
+  let clock = new HostClock(200_000);
   let weights: Map<string, number> | undefined;
 
   const init = (t: T): void => {
@@ -113,7 +115,6 @@ export function createRpcTargetedRecon(): Detector<T> {
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       const t = ctx.thresholds;
       if (weights === undefined) init(t);
-      startTs ??= rec.ts;
       const ep = rec.endpoint;
       const opName = rec.operation;
       if (typeof ep !== 'string' || typeof opName !== 'string') return;
@@ -125,8 +126,12 @@ export function createRpcTargetedRecon(): Detector<T> {
       const hosts = ctx.hosts;
       if (src === dst || !hosts.isInternal(src) || !hosts.isInternal(dst)) return;
       const ts = rec.ts;
-      const learning = ts < startTs + t.learningSeconds;
       const host = hosts.hostKey(src, ts);
+      const targetKey = hosts.hostKey(dst, ts);
+      clock.note(host, ts);
+      clock.note(targetKey, ts);
+      const learning = clock.learning(host, ts, hosts, t);
+      const period = clock.period(ts, t);
       const habitual = habits!.habitual(host, op, ts);
       habits!.note(host, op, ts);
       const st = sources!.get(src, ts);
@@ -152,7 +157,6 @@ export function createRpcTargetedRecon(): Detector<T> {
       if (seen !== undefined || habitual) return;
       tg.score += weight;
       if (weight > 1) tg.strong++;
-      const targetKey = hosts.hostKey(dst, ts);
       const isDc = hosts.roles(targetKey).has('domain-controller');
       const highValue = isDc || hosts.isHighValue(targetKey);
       const base = highValue ? t.minScore : t.minScoreOtherTargets;
@@ -172,7 +176,7 @@ export function createRpcTargetedRecon(): Detector<T> {
         threat: clamp99(
           Math.min(45, 24 + (highValue ? 10 : 0) + 2 * (tg.strong - 1) + (crossed.length > 1 ? 3 : 0)),
         ),
-        certainty: clamp99(learning ? Math.min(49, 40 + 10 * excess) : Math.min(92, 55 + 20 * excess)),
+        certainty: clamp99(period ? Math.min(49, 40 + 10 * excess) : Math.min(92, 55 + 20 * excess)),
         drivers: [
           { name: 'target', value: dst },
           { name: 'target role', value: isDc ? 'domain-controller' : highValue ? 'high-value' : 'other' },
@@ -181,7 +185,7 @@ export function createRpcTargetedRecon(): Detector<T> {
           { name: 'strong operations', value: tg.strong },
           { name: 'operations', value: listSome(opsList, 8) },
           { name: 'targets enumerated', value: crossed.length },
-          { name: 'baseline', value: learning ? 'learning' : 'learned' },
+          { name: 'baseline', value: period ? 'learning' : 'learned' },
         ],
         evidence: tg.evidence.items,
         evidenceCount: tg.evidence.count,
@@ -197,11 +201,11 @@ export function createRpcTargetedRecon(): Detector<T> {
       sources?.expire(now - ctx.thresholds.windowSeconds);
     },
     snapshot(): Snapshot {
-      return { startTs: startTs ?? null, habits: habits?.dump() ?? pendingHabits ?? [] };
+      return { clock: clock.dump(), habits: habits?.dump() ?? pendingHabits ?? [] };
     },
     restore(state: unknown) {
       const s = state as Snapshot;
-      startTs = s.startTs ?? undefined;
+      clock = HostClock.load(200_000, s.clock);
       pendingHabits = s.habits;
       habits = undefined;
       weights = undefined;

@@ -137,6 +137,21 @@ describe('suspicious-ldap-query', () => {
     assert.ok(ds[0]!.drivers.some((x) => x.name === 'largest answer (objects)' && x.value === 1000));
   });
 
+  test('while learning: the pair from a host that just appeared fires; from an established host it waits', () => {
+    const r = rng(45);
+    const recs: ZeekRecord[] = [];
+    background(r, 1, '10.5.1.', '10.5.0.10', recs);
+    const pair = (src: string, t: number): ZeekRecord[] => [
+      ldapSearch({ ts: t, src, dst: '10.5.0.10', filter: '(objectCategory=subnet)', results: 6 }),
+      ldapSearch({ ts: t + 40, src, dst: '10.5.0.10', filter: '(objectcategory=computer)', results: 1000 }),
+    ];
+    const ds = run([...recs, ...pair('10.5.1.101', T0 + 15 * 3600), ...pair('10.8.0.70', T0 + 16 * 3600)]);
+    assert.deepEqual(
+      ds.map((d) => d.host),
+      ['10.8.0.70'],
+    );
+  });
+
   test('a single privilege hunt fires', () => {
     const recs: ZeekRecord[] = [];
     background(rng(41), 2, '10.5.1.', '10.5.0.10', recs);

@@ -38,7 +38,7 @@ import {
   PRIVILEGED_FILTER_TOKENS,
   TRUST_FILTER_TOKENS,
 } from './ldap-recon-filters.js';
-import { DAY_SECONDS, HabitSet, listSome, minutes } from './recon-baseline.js';
+import { DAY_SECONDS, HabitSet, HostClock, type HostClockJson, listSome, minutes } from './recon-baseline.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample } from './window.js';
 
@@ -63,6 +63,8 @@ export const suspiciousLdapQueryMeta = {
     learningSeconds: 86_400,
     /** While learning, fire only at this multiple of the score. */
     learningFloorFactor: 2,
+    /** Hosts first seen later than this after the start are new: no learning allowance. */
+    newHostGraceSeconds: 3_600,
     /** Hosts that must have used a filter on earlier days for it to be the network's normal. */
     commonFilterMinHosts: 5,
     broadTokens: BROAD_FILTER_TOKENS,
@@ -98,7 +100,7 @@ interface SourceState {
 }
 
 interface Snapshot {
-  readonly startTs: number | null;
+  readonly clock: HostClockJson;
   readonly habits: [string, number][];
   readonly filters: [string, [string, number][]][];
 }
@@ -112,7 +114,7 @@ const CLASS_NAMES: readonly [number, string][] = [
 export function createSuspiciousLdapQuery(): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
   let habits: HabitSet | undefined;
-  let startTs: number | undefined;
+  let clock = new HostClock(200_000);
   /** filter → host → first day used. */
   let filters = new Map<string, Map<string, number>>();
   let pending: Snapshot | undefined;
@@ -149,21 +151,22 @@ export function createSuspiciousLdapQuery(): Detector<T> {
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
       const t = ctx.thresholds;
       if (habits === undefined) init(t);
-      startTs ??= rec.ts;
       const raw = rec.filter;
       if (typeof raw !== 'string') return;
+      const src = rec['id.orig_h'] as string;
+      const hosts = ctx.hosts;
+      const ts = rec.ts;
+      const host = hosts.hostKey(src, ts);
+      clock.note(host, ts);
       const scope = rec.scope as string | undefined;
       const filter = raw.toLowerCase();
       const results = typeof rec.result_count === 'number' ? rec.result_count : 0;
       const { cls, tokens } = classifyFilter(filter, scope, t);
       const large = results >= t.largeResultCount && scope === 'tree';
       if (cls === 0 && !large) return;
-      const src = rec['id.orig_h'] as string;
-      const hosts = ctx.hosts;
       if (!hosts.isInternal(src)) return;
-      const ts = rec.ts;
-      const host = hosts.hostKey(src, ts);
-      const learning = ts < startTs + t.learningSeconds;
+      const learning = clock.learning(host, ts, hosts, t);
+      const period = clock.period(ts, t);
       const isCommon = common(filter, host, ts, t);
       let score = 0;
       let scored = 0;
@@ -232,7 +235,7 @@ export function createSuspiciousLdapQuery(): Detector<T> {
         targets: [dst],
         threat: clamp99(Math.min(45, 22 + (priv || trust ? 15 : 0) + (broad ? 5 : 0) + (big ? 5 : 0))),
         certainty: clamp99(
-          learning
+          period
             ? Math.min(49, 35 + 3 * st.queries.size)
             : Math.min(90, 50 + 8 * (st.queries.size - 1) + (big ? 10 : 0)),
         ),
@@ -245,7 +248,7 @@ export function createSuspiciousLdapQuery(): Detector<T> {
           { name: 'broad listing', value: broad ? 'yes' : 'no' },
           { name: 'largest answer (objects)', value: maxResults },
           { name: 'matched tokens (latest)', value: tokens.join(', ') },
-          { name: 'baseline', value: learning ? 'learning' : 'learned' },
+          { name: 'baseline', value: period ? 'learning' : 'learned' },
         ],
         evidence: st.evidence.items,
         evidenceCount: st.evidence.count,
@@ -260,14 +263,14 @@ export function createSuspiciousLdapQuery(): Detector<T> {
     snapshot(): Snapshot {
       if (habits === undefined && pending) return pending;
       return {
-        startTs: startTs ?? null,
+        clock: clock.dump(),
         habits: habits?.dump() ?? [],
         filters: [...filters].map(([f, hs]) => [f, [...hs]]),
       };
     },
     restore(state: unknown) {
       pending = state as Snapshot;
-      startTs = pending.startTs ?? undefined;
+      clock = HostClock.load(200_000, pending.clock);
       habits = undefined;
       sources = undefined;
     },
