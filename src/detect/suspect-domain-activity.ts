@@ -17,11 +17,11 @@
  *   hosts here query (a security team that reads exploit-db daily makes it normal), or a rare
  *   registered domain containing an offensive word (`suspectKeywords`: eternalblue, exploit,
  *   hackforum, pentest, mimikatz …) — lists lag behind new forums and tool sites;
- * - at least `minRareTldDomains` distinct registered domains under country-code TLDs that at
- *   most `rareTldMaxSources` hosts here use, skipping
- *   `ignoredTlds` (ccTLDs used generically: .io, .co, .me …) and local suffixes. One `.ru` news
- *   page (and its CDN: 2 domains) is a person; three `.ru` services within the hour from a host
- *   in a network that never uses `.ru` is not;
+ * - at least `minRareTldDomains` (2) distinct *registered* domains under country-code TLDs that
+ *   at most `rareTldMaxSources` hosts here use, skipping `ignoredTlds` (ccTLDs used
+ *   generically: .io, .co, .me …) and local suffixes. A foreign site with its own subdomains and
+ *   CDN hostnames is one registered domain and stays quiet; two unrelated services under a TLD
+ *   this network never uses are a finding — at threat 18 alone, Low until something else adds;
  * - at least `minNxDomains` distinct nonexistent registered domains within `nxWindowSeconds`
  *   (Vectra: "lookups of machine-generated or nonexistent domains in rapid succession"; no
  *   number is published: DGA families try 50–1,000 a burst, typo'd links give one or two).
@@ -54,8 +54,8 @@ export const suspectDomainActivityMeta = {
     rareDomainMaxSources: 3,
     /** A TLD used by at most this many hosts here is unusual for this network. */
     rareTldMaxSources: 3,
-    /** Distinct domains under rare ccTLDs that make a finding (a page and its CDN make 2). */
-    minRareTldDomains: 3,
+    /** Distinct registered domains under rare ccTLDs that make a finding. */
+    minRareTldDomains: 2,
     /** Learning period for domain and TLD prevalence from the first dns record, seconds. */
     learningSeconds: 86_400,
     /** Distinct NXDOMAIN registered domains that make a burst. */
