@@ -10,6 +10,7 @@ import { runDemo } from './demo.js';
 import { hosts } from './hosts.js';
 import { type RowFormat, search, sql, storeIngest, storeRetain, storeStats, timeline } from './recall.js';
 import { listResponses } from './responses.js';
+import { serve } from './serve.js';
 import { runSimulate } from './simulate.js';
 
 function packageVersion(): string {
@@ -218,6 +219,36 @@ export function buildProgram(): Command {
     .addOption(rowFormat())
     .action(async (text: string, o: { store: string; limit: number; format: RowFormat }) => {
       process.exitCode = await sql(text, o.store, o);
+    });
+
+  program
+    .command('serve')
+    .description(
+      'run continuously: live tail (or replay), detection, response, metadata store, API and console',
+    )
+    .argument('[paths...]', 'replay these logs instead of following a directory')
+    .option('--follow <dir>', 'the directory Zeek is writing (e.g. /opt/zeek/logs/current)')
+    .option('--listen <host:port>', 'HTTP address (loopback by default)', '127.0.0.1:8080')
+    .option('--state-dir <dir>', 'tokens, tail position, audit log, quarantine', 'vigil-state')
+    .option('--store <dir>', 'keep every record in this Recall store')
+    .option('-c, --config <file>', 'Vigil config file (YAML or JSON)')
+    .option('--poll-ms <ms>', 'with --follow: milliseconds between polls', positiveNumber('--poll-ms'), 1000)
+    .option('--public-metrics', 'serve /metrics without a token', false)
+    .option('-q, --quiet', 'fewer messages', false)
+    .action(async (paths: string[], o) => {
+      if (!o.follow && paths.length === 0)
+        throw new InvalidArgumentError('give --follow <dir> or log paths to replay');
+      process.exitCode = await serve({
+        paths,
+        follow: o.follow,
+        listen: o.listen,
+        stateDir: o.stateDir,
+        store: o.store,
+        config: o.config,
+        pollMs: o.pollMs,
+        publicMetrics: o.publicMetrics,
+        quiet: o.quiet,
+      });
     });
 
   program

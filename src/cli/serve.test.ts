@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { schemaFor } from '../model/schemas.js';
+import { tsvHeader, tsvLine } from '../model/zeek-writer.js';
+import { conn } from '../test-support/records.js';
+
+test('vigil serve: first admin token printed once, API authenticated by default, roles, located errors, clean SIGTERM', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-serve-'));
+  const logs = join(dir, 'logs');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(logs);
+  const fields = schemaFor('conn')!.fields;
+  const lines: string[] = [];
+  for (let i = 0; i < 40; i++)
+    lines.push(
+      tsvLine(
+        conn({
+          ts: 1_623_488_460 + i,
+          src: '10.5.200.7',
+          dst: `10.5.0.${i + 1}`,
+          port: 445,
+          uid: `Cserve${i}`,
+        }),
+        fields,
+      ),
+    );
+  writeFileSync(join(logs, 'conn.log'), `${tsvHeader('conn', fields, 1_623_488_460)}\n${lines.join('\n')}\n`);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'main.ts'),
+      'serve',
+      logs,
+      '--listen',
+      '127.0.0.1:0',
+      '--state-dir',
+      join(dir, 'state'),
+      '--store',
+      join(dir, 'store'),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  const ready = new Promise<{ token: string; base: string }>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const token = /admin API token \(shown once, store it now\): (vgl_\S+)/.exec(err)?.[1];
+      const base = /serving the API and console on (http:\/\/\S+?)\/\s/.exec(err)?.[1];
+      if (token && base && /input finished/.test(err)) resolve({ token, base });
+    });
+    child.on('exit', () => reject(new Error(`serve exited early: ${err}`)));
+  });
+  try {
+    const { token, base } = await ready;
+    assert.equal((await fetch(`${base}/api/health`)).status, 200);
+    assert.equal((await fetch(`${base}/api/overview`)).status, 401);
+    assert.equal((await fetch(`${base}/metrics`)).status, 401);
+    const auth = { authorization: `Bearer ${token}` };
+    const ov = (await (await fetch(`${base}/api/overview`, { headers: auth })).json()) as {
+      hosts: { key: string }[];
+      detections: { type: string }[];
+    };
+    assert.equal(ov.detections[0]!.type, 'port-sweep');
+    const m = await (await fetch(`${base}/metrics`, { headers: auth })).text();
+    assert.match(m, /vigil_records_total 40/);
+    const v = (await (
+      await fetch(`${base}/api/tokens`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'soc viewer', role: 'viewer' }),
+      })
+    ).json()) as { token: string };
+    const viewer = { authorization: `Bearer ${v.token}` };
+    assert.equal((await fetch(`${base}/api/overview`, { headers: viewer })).status, 200);
+    const denied = await fetch(`${base}/api/tokens`, {
+      method: 'POST',
+      headers: { ...viewer, 'content-type': 'application/json' },
+      body: '{"name":"x","role":"admin"}',
+    });
+    assert.equal(denied.status, 403);
+    const bad = await fetch(`${base}/api/search?q=orig_bytes:>lots`, { headers: auth });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /not a number: lots/);
+    const badParam = await fetch(`${base}/api/detections/not-an-id`, { headers: auth });
+    assert.equal(badParam.status, 400);
+    assert.equal(((await badParam.json()) as { issues: { path: string }[] }).issues[0]!.path, 'id');
+    const found = (await (await fetch(`${base}/api/search?q=uid:Cserve3`, { headers: auth })).json()) as {
+      rows: unknown[];
+    };
+    assert.equal(found.rows.length, 1);
+    assert.equal((await fetch(`${base}/api/openapi.json`)).status, 200);
+    assert.match(
+      (await fetch(`${base}/api/overview`, { headers: auth })).headers.get('content-security-policy') ?? '',
+      /script-src 'self'/,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.equal(code, 0, err);
+  }
+});

@@ -1,0 +1,192 @@
+/**
+ * `vigil serve`: one long-running process — the pipeline over a live tail of Zeek's log
+ * directory (or a replay of paths), the metadata store, response policies, and the HTTP API and
+ * console. SIGINT/SIGTERM stop the tail, save its position, flush the store and close cleanly.
+ * The first start creates an admin API token and prints it once.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { extname, join, normalize, resolve } from 'node:path';
+import { serve as serveHttp } from '@hono/node-server';
+import { loadConfig } from '../config/load.js';
+import { LiveIngestRun } from '../ingest/live.js';
+import { IngestRun, type IngestSummary } from '../ingest/run.js';
+import type { ZeekRecord } from '../model/records.js';
+import { Analysis } from '../pipeline/analysis.js';
+import { IdentityHostView } from '../pipeline/identity-view.js';
+import { DuckDbStore } from '../recall/duckdb-store.js';
+import { buildApp } from '../server/app.js';
+import { EventHub } from '../server/events.js';
+import { TokenStore } from '../server/tokens.js';
+
+export interface ServeOptions {
+  readonly paths: readonly string[];
+  readonly follow?: string;
+  readonly listen: string;
+  readonly stateDir: string;
+  readonly store?: string;
+  readonly config?: string;
+  readonly pollMs?: number;
+  readonly publicMetrics: boolean;
+  readonly quiet: boolean;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** Static files of the built console, confined to its directory. */
+export function webFiles(root: string) {
+  return async (path: string): Promise<{ body: Uint8Array; type: string } | undefined> => {
+    const full = normalize(join(root, path));
+    if (!full.startsWith(root)) return undefined;
+    try {
+      return { body: readFileSync(full), type: TYPES[extname(full)] ?? 'application/octet-stream' };
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535)
+    throw new Error(`--listen: expected host:port (e.g. 127.0.0.1:8080), got ${JSON.stringify(listen)}`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+export async function serve(o: ServeOptions): Promise<number> {
+  const say = (t: string) => process.stderr.write(`vigil: ${t}\n`);
+  const { host, port } = parseListen(o.listen);
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  const config = loadConfig(o.config);
+  const tokens = new TokenStore(join(o.stateDir, 'tokens.json'));
+  const first = tokens.ensureAdmin();
+  if (first) say(`first start: admin API token (shown once, store it now): ${first}`);
+
+  const events = new EventHub();
+  const hosts = new IdentityHostView(config);
+  const store = o.store ? await DuckDbStore.open(o.store) : undefined;
+  const run = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  let pending: ZeekRecord[] = [];
+  let seq = 0;
+  const flushStore = async (): Promise<void> => {
+    if (!store || pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    await store.appendPart(`live-${run}-${seq++}`, batch);
+  };
+  const analysis = new Analysis({
+    hosts,
+    onDetection: (d, change) =>
+      events.publish({
+        type: 'detection',
+        data: {
+          change,
+          id: d.id,
+          type: d.type,
+          host: d.host,
+          threat: d.threat,
+          certainty: d.certainty,
+          summary: d.summary,
+        },
+      }),
+    onPriorityChange: (h, from, to, ts) =>
+      events.publish({ type: 'priority', data: { host: h, from, to, ts } }),
+    onBatch: (batch) => {
+      if (store) for (const r of batch) pending.push(r);
+    },
+  });
+  const controller = new AbortController();
+  const source = o.follow
+    ? new LiveIngestRun(o.follow, {
+        statePath: join(o.stateDir, 'tail.json'),
+        pollMs: o.pollMs,
+        signal: controller.signal,
+        quarantineDir: join(o.stateDir, 'quarantine'),
+        onMessage: o.quiet ? undefined : say,
+      })
+    : new IngestRun(o.paths, {
+        quarantineDir: join(o.stateDir, 'quarantine'),
+        onMessage: o.quiet ? undefined : say,
+      });
+  const summary = (): IngestSummary => source.summary();
+
+  const webRoot = resolve(import.meta.dirname, '../web');
+  const app = buildApp({
+    analysis,
+    summary,
+    store,
+    tokens,
+    events,
+    publicMetrics: o.publicMetrics,
+    web: webFiles(webRoot),
+    metrics: {
+      records: () => analysis.records,
+      rejected: () => summary().rejectedTotal,
+      lagSeconds: () =>
+        Number.isFinite(analysis.engine.eventTime)
+          ? Date.now() / 1000 - analysis.engine.eventTime
+          : Number.NaN,
+      detections: () => analysis.engine.store.detections.length,
+      hostsByPriority: () => {
+        const out: Record<string, number> = { Low: 0, Medium: 0, High: 0, Critical: 0 };
+        for (const h of analysis.scores.ranked()) out[h.score.priority] = (out[h.score.priority] ?? 0) + 1;
+        return out;
+      },
+      queueDepth: () => analysis.responder?.pending.length ?? 0,
+      isolations: () => analysis.responder?.isolations.size ?? 0,
+      sseClients: () => events.listeners,
+    },
+  });
+  const server = await new Promise<ReturnType<typeof serveHttp>>((ok) => {
+    const s = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {
+      say(`serving the API and console on http://${host.includes(':') ? `[${host}]` : host}:${info.port}/`);
+      ok(s);
+    });
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  if (store)
+    timer = setInterval(() => void flushStore().catch((e: Error) => say(`store: ${e.message}`)), 5000);
+  const pipeline = (async () => {
+    for await (const batch of source.batches()) await analysis.process(batch);
+    analysis.engine.finish();
+    await flushStore();
+    if (!o.quiet) say(`input finished: ${analysis.records} records; still serving (Ctrl-C to stop)`);
+  })();
+
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const stop = async (sig: string): Promise<void> => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      say(`${sig}: stopping — saving the tail position, flushing the store`);
+      controller.abort();
+      try {
+        await pipeline;
+        if (source instanceof LiveIngestRun) source.saveCheckpoint();
+        if (timer) clearInterval(timer);
+        await flushStore();
+        await store?.close();
+      } catch (err) {
+        say(`shutdown: ${(err as Error).message}`);
+      }
+      server.close();
+      done(0);
+    };
+    process.once('SIGINT', (s) => void stop(s));
+    process.once('SIGTERM', (s) => void stop(s));
+    pipeline.catch((err: Error) => {
+      say(`pipeline stopped: ${err.message}`);
+    });
+  });
+}
