@@ -17,7 +17,7 @@ test('no file: every default, newcomer-safe', () => {
     '100.64.0.0/10',
     'fc00::/7',
   ]);
-  assert.equal(c.network.businessHours.timeZone, 'UTC');
+  assert.equal(c.network.businessHours.timeZone, 'auto');
   assert.deepEqual(c.intel.files, []);
 });
 
@@ -153,6 +153,36 @@ test('IPv4 ranges a-b become exact CIDR lists (VPN pools are often ranges)', () 
   assert.equal(m.classify('10.5.0.70').vpn, true);
   assert.equal(m.classify('10.5.0.127').vpn, true);
   assert.equal(m.classify('10.5.0.128').vpn, false);
+});
+
+test('timeZone auto: the site offset is learned from when internal hosts are active', () => {
+  const m = new NetworkModel(defaultConfig().network);
+  assert.equal(m.businessHours().timeZone, 'UTC', 'UTC until enough activity');
+  // Flat traffic (no working day) is not a zone.
+  const flat = new NetworkModel(defaultConfig().network);
+  for (let i = 0; i < 5 * 24 * 60; i++) flat.noteActivity(1_622_505_600 + i * 60);
+  assert.deepEqual([flat.businessHours().timeZone, flat.businessHours().learned], ['UTC', false]);
+  // Two weeks of a Tokyo office: busy 08–18 JST on weekdays, a trickle at night and weekends.
+  const start = Date.parse('2021-05-31T00:00:00+09:00') / 1000; // a Monday
+  for (let h = 0; h < 14 * 24; h++) {
+    const local = h % 24;
+    const weekday = Math.floor(h / 24) % 7 < 5;
+    const n = weekday && local >= 8 && local < 18 ? 40 : 2;
+    for (let i = 0; i < n; i++) m.noteActivity(start + h * 3600 + i * 60);
+  }
+  const b = m.businessHours();
+  assert.equal(b.learned, true);
+  assert.equal(b.timeZone, 'Etc/GMT-9');
+  assert.deepEqual(b.days, [1, 2, 3, 4, 5]);
+  // The reference incident's VPN login: Saturday 2021-06-12 18:01 JST — off-hours.
+  assert.equal(m.isBusinessHours(Date.parse('2021-06-12T18:01:00+09:00') / 1000), false);
+  assert.equal(m.isBusinessHours(Date.parse('2021-06-10T10:00:00+09:00') / 1000), true);
+  // A configured zone is never replaced.
+  const cfg = defaultConfig();
+  cfg.network.businessHours.timeZone = 'Europe/Berlin';
+  const fixed = new NetworkModel(cfg.network);
+  for (let i = 0; i < 5000; i++) fixed.noteActivity(start + i * 60);
+  assert.equal(fixed.businessHours().timeZone, 'Europe/Berlin');
 });
 
 test('business hours follow the configured time zone', () => {

@@ -185,8 +185,18 @@ export class NetworkModel {
   /** Per-address answers for IPv6 (IPv4 is computed from integer tables, faster than a string Map). */
   private readonly cache = new Map<string, AddrClass>();
   private readonly cacheMax: number;
-  private readonly hourFmt: Intl.DateTimeFormat;
-  private readonly businessDays: ReadonlySet<number>;
+  private hourFmt: Intl.DateTimeFormat;
+  private businessDays: ReadonlySet<number>;
+  /** The zone in force: configured, or learned when `timeZone: auto`. */
+  private zone: string;
+  private readonly autoZone: boolean;
+  /** Internal activity per UTC hour of the week (0 = Monday 00:00 UTC), for `timeZone: auto`. */
+  private readonly activity = new Float64Array(168);
+  private activitySamples = 0;
+  private learnedAt = 0;
+  private learnedZone = false;
+  private firstActivity = Number.POSITIVE_INFINITY;
+  private lastActivity = Number.NEGATIVE_INFINITY;
   /** Business-hours answer per UTC quarter hour (every real zone offset is a multiple of 15 min). */
   private readonly hourCache = new Map<number, boolean>();
 
@@ -207,14 +217,106 @@ export class NetworkModel {
     for (const t of [this.internal, this.subnets, this.vpn, this.scanners])
       for (const hi of t.longPrefixSlash16s()) this.slash16[hi] = -2;
     this.cacheMax = cacheEntries;
-    this.hourFmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: config.businessHours.timeZone,
+    this.autoZone = config.businessHours.timeZone === 'auto';
+    this.zone = this.autoZone ? 'UTC' : config.businessHours.timeZone;
+    this.hourFmt = NetworkModel.formatter(this.zone);
+    this.businessDays = new Set(config.businessHours.days);
+  }
+
+  private static formatter(timeZone: string): Intl.DateTimeFormat {
+    return new Intl.DateTimeFormat('en-US', {
+      timeZone,
       hourCycle: 'h23',
       hour: 'numeric',
       minute: 'numeric',
       weekday: 'short',
     });
-    this.businessDays = new Set(config.businessHours.days);
+  }
+
+  /** Counts one internal-originated connection at `ts` (feeds `timeZone: auto`). */
+  noteActivity(ts: number): void {
+    if (!this.autoZone) return;
+    const hour = Math.floor(ts / 3600);
+    // 1970-01-01 was a Thursday: (day + 3) % 7 makes Monday 0.
+    const how = ((((Math.floor(hour / 24) + 3) % 7) + 7) % 7) * 24 + (((hour % 24) + 24) % 24);
+    this.activity[how]!++;
+    this.activitySamples++;
+    if (ts < this.firstActivity) this.firstActivity = ts;
+    if (ts > this.lastActivity) this.lastActivity = ts;
+  }
+
+  /** The business-hours settings in force (the learned zone and days when `timeZone: auto`). */
+  businessHours(): {
+    timeZone: string;
+    startHour: number;
+    endHour: number;
+    days: number[];
+    learned: boolean;
+  } {
+    this.maybeLearn();
+    const b = this.config.businessHours;
+    return {
+      timeZone: this.zone,
+      startHour: b.startHour,
+      endHour: b.endHour,
+      days: [...this.businessDays].sort(),
+      learned: this.learnedZone,
+    };
+  }
+
+  private maybeLearn(): void {
+    if (!this.autoZone || this.activitySamples < 2000) return;
+    if (this.learnedAt > 0 && this.activitySamples < this.learnedAt * 1.25) return;
+    this.learnedAt = this.activitySamples;
+    const b = this.config.businessHours;
+    const byHour = new Float64Array(24);
+    for (let i = 0; i < 168; i++) byHour[i % 24]! += this.activity[i]!;
+    // The activity's circular mean hour (above the overnight baseline) is put at the centre of
+    // the business window: offset = centre − mean, in whole hours.
+    const base = Math.min(...byHour);
+    let x = 0;
+    let y = 0;
+    for (let h = 0; h < 24; h++) {
+      const w = byHour[h]! - base;
+      x += w * Math.cos((2 * Math.PI * (h + 0.5)) / 24);
+      y += w * Math.sin((2 * Math.PI * (h + 0.5)) / 24);
+    }
+    const meanUtc = ((((Math.atan2(y, x) * 24) / (2 * Math.PI)) % 24) + 24) % 24;
+    let best = Math.round((b.startHour + b.endHour) / 2 - meanUtc);
+    while (best > 14) best -= 24;
+    while (best < -12) best += 24;
+    // No clear working day (flat traffic, or a day or less of it): keep UTC rather than guess.
+    let inWindow = 0;
+    let total = 0;
+    for (let h = 0; h < 24; h++) {
+      total += byHour[h]!;
+      const local = (((h + best) % 24) + 24) % 24;
+      if (local >= b.startHour && local < b.endHour) inWindow += byHour[h]!;
+    }
+    const flatShare = (b.endHour - b.startHour) / 24;
+    if (
+      this.lastActivity - this.firstActivity < 2 * 86_400 ||
+      inWindow / total < Math.min(0.95, flatShare * 1.5)
+    ) {
+      this.learnedAt = this.activitySamples; // try again with more data
+      this.learnedZone = false;
+      return;
+    }
+    this.learnedZone = true;
+    // Etc/GMT zones have the sign inverted (Etc/GMT-9 is UTC+9).
+    this.zone = best === 0 ? 'UTC' : `Etc/GMT${best > 0 ? '-' : '+'}${Math.abs(best)}`;
+    this.hourFmt = NetworkModel.formatter(this.zone);
+    // Business days need at least a week of data to tell weekdays from weekends.
+    if (this.lastActivity - this.firstActivity >= 7 * 86_400) {
+      const byDay = new Float64Array(7);
+      for (let i = 0; i < 168; i++)
+        byDay[Math.floor(((((i + best) % 168) + 168) % 168) / 24)]! += this.activity[i]!;
+      const max = Math.max(...byDay);
+      const days: number[] = [];
+      for (let d = 0; d < 7; d++) if (byDay[d]! >= max * 0.25) days.push(d + 1);
+      this.businessDays = new Set(days);
+    }
+    this.hourCache.clear();
   }
 
   private code(internal: boolean, subnetIdx: number, vpn: boolean, scanner: boolean): number {
@@ -275,6 +377,7 @@ export class NetworkModel {
 
   /** Whether epoch-seconds `ts` falls inside the configured business hours (site local time). */
   isBusinessHours(ts: number): boolean {
+    this.maybeLearn();
     // Cache per quarter hour: every real time zone offset is a multiple of 15 minutes.
     const bucket = Math.floor(ts / 900);
     let v = this.hourCache.get(bucket);

@@ -74,11 +74,17 @@ export type RoleName = (typeof ROLE_NAMES)[number];
 
 const businessHours = z
   .object({
-    /** IANA time zone of the site, e.g. `Asia/Tokyo`. */
+    /**
+     * IANA time zone of the site, e.g. `Asia/Tokyo`; `auto` (default) = learned from traffic
+     * volume: the whole-hour UTC offset at which these business hours hold the most internal
+     * activity (UTC until 2,000 internal connections have been seen).
+     */
     timeZone: z
       .string()
-      .refine(isTimeZone, { message: 'is not an IANA time zone (e.g. Asia/Tokyo, Europe/Berlin, UTC)' })
-      .default('UTC'),
+      .refine((tz) => tz === 'auto' || isTimeZone(tz), {
+        message: 'is not an IANA time zone (e.g. Asia/Tokyo, Europe/Berlin, UTC) or auto',
+      })
+      .default('auto'),
     /** First business hour (0–23, local time). */
     startHour: z.number().int().min(0).max(23).default(8),
     /** Business hours end before this hour (1–24, local time). */
@@ -100,7 +106,7 @@ const network = z
     /** Declared scanners (vulnerability scanners, monitoring): role `scanner`. */
     scanners: z.array(cidr).default([]),
     businessHours: businessHours.default({
-      timeZone: 'UTC',
+      timeZone: 'auto',
       startHour: 8,
       endHour: 18,
       days: [1, 2, 3, 4, 5],

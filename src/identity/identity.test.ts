@@ -574,6 +574,8 @@ test('simulated reference incident: DCs, backup server, the VPN attacker by its 
   const v = tr.view(att);
   assert.equal(v.genericName, true);
   assert.ok(v.accounts.some((x) => x.account.endsWith(`\\${a.account}`)));
+  // One day of flat simulated background has no working day to learn a zone from: UTC is kept.
+  assert.equal(tr.model.businessHours().learned, false);
   // Named workstations keep their names across DHCP and sessions.
   const ws = net.hosts.find((h) => h.role === 'workstation')!;
   const h = tr.host(ws.name);

@@ -512,6 +512,7 @@ export class IdentityTracker {
     }
     switch (rec._path) {
       case 'conn':
+        if (os !== undefined) this.model.noteActivity(ts);
         if (rs !== undefined && oc !== undefined) {
           this.onServed(rec, rs, ok, oc);
           if (!oc.internal) {
