@@ -65,18 +65,34 @@ export class LogSink {
   readonly malicious: MaliciousRecord[] = [];
   private readonly seen = new Set<string>();
   mark: TruthMark | undefined;
+  /** Records pushed so far (drained or not). */
+  total = 0;
 
-  push(log: SimLog, ts: number, fields: Fields): void {
-    const rec = { _path: log, ts: micros(ts), ...fields } as ZeekRecord;
+  /** Adds a record: `id` (connection identity) and `fields`; unset (undefined) fields are left out. */
+  push(log: SimLog, ts: number, fields: Fields, id?: Conn['id']): void {
+    const rec: Record<string, ZeekValue | string | number> = { _path: log, ts: micros(ts) };
+    if (id) {
+      rec.uid = id.uid;
+      rec['id.orig_h'] = id['id.orig_h'];
+      rec['id.orig_p'] = id['id.orig_p'];
+      rec['id.resp_h'] = id['id.resp_h'];
+      rec['id.resp_p'] = id['id.resp_p'];
+    }
+    for (const k in fields) {
+      const v = fields[k];
+      if (v !== undefined) rec[k] = v;
+    }
     let list = this.logs.get(log);
     if (!list) {
       list = [];
       this.logs.set(log, list);
     }
-    list.push(rec);
+    list.push(rec as ZeekRecord);
+    this.total++;
     const m = this.mark;
     if (m) {
-      const uids = log === 'dhcp' ? ((fields.uids as string[] | undefined) ?? []) : [fields.uid as string];
+      const uids =
+        log === 'dhcp' ? ((fields.uids as string[] | undefined) ?? []) : [(id?.uid ?? fields.uid) as string];
       for (const uid of uids) {
         if (typeof uid !== 'string') continue;
         const key = `${log}\t${uid}`;
@@ -85,6 +101,19 @@ export class LogSink {
         this.malicious.push({ log, uid, step: m.step, host: m.host });
       }
     }
+  }
+
+  /** Removes and returns the records with `ts < before` (the rest stay for a later drain). */
+  drain(before: number): Map<SimLog, ZeekRecord[]> {
+    const out = new Map<SimLog, ZeekRecord[]>();
+    for (const [log, list] of this.logs) {
+      const take: ZeekRecord[] = [];
+      const keep: ZeekRecord[] = [];
+      for (const r of list) (r.ts < before ? take : keep).push(r);
+      if (take.length > 0) out.set(log, take);
+      this.logs.set(log, keep);
+    }
+    return out;
   }
 
   /** Runs `fn` with every record it writes marked as the given attacker step. */
@@ -99,9 +128,7 @@ export class LogSink {
   }
 
   count(): number {
-    let n = 0;
-    for (const l of this.logs.values()) n += l.length;
-    return n;
+    return this.total;
   }
 }
 
@@ -195,7 +222,6 @@ export class Emitter {
       if (ob === 0 && rb === 0) history = state === 'SF' ? 'ShAFf' : history.replace(/[Dd]/g, '');
     }
     const rec: Fields = {
-      ...id,
       proto,
       service,
       duration: duration === undefined ? undefined : micros(duration),
@@ -212,13 +238,13 @@ export class Emitter {
       resp_ip_bytes: rb + rp * hdr,
       ip_proto: proto === 'tcp' ? 6 : 17,
     };
-    this.sink.push('conn', spec.ts, rec);
+    this.sink.push('conn', spec.ts, rec, id);
     return { uid, ts: spec.ts, id, end: spec.ts + (duration ?? 0) };
   }
 
   /** Writes a protocol record on an existing connection. */
   record(log: Exclude<SimLog, 'conn'>, conn: Conn, ts: number, fields: Fields): void {
-    this.sink.push(log, ts, { ...conn.id, ...fields });
+    this.sink.push(log, ts, fields, conn.id);
   }
 
   /** A DNS query and its answer, over UDP 53. */

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ScenarioName, type SimOptions, simulate } from './scenario.js';
 import { buildTruth, type Truth } from './truth.js';
-import { type SimFormat, type WrittenLog, writeLogs } from './writer.js';
+import { LogDirWriter, type SimFormat, type WrittenLog } from './writer.js';
 
 export interface SimulateResult {
   readonly dir: string;
@@ -17,9 +17,14 @@ export function simulateToDir(
   dir: string,
   options: SimOptions & { format?: SimFormat },
 ): SimulateResult {
-  const sim = simulate(scenario, options);
   mkdirSync(dir, { recursive: true });
-  const logs = writeLogs(dir, sim.sink.logs, options.format ?? 'tsv', sim.window);
+  let writer: LogDirWriter | undefined;
+  const sim = simulate(scenario, options, (window) => {
+    const w = new LogDirWriter(dir, options.format ?? 'tsv', window);
+    writer = w;
+    return (slice) => w.append(slice);
+  });
+  const logs = writer ? writer.close() : [];
   const truth = buildTruth(sim);
   writeFileSync(join(dir, 'truth.json'), `${JSON.stringify(truth, null, 1)}\n`);
   return { dir, logs, records: sim.sink.count(), truth };

@@ -3,6 +3,7 @@
  * report's timeline) and `random-incident` (background + a seeded variant of the campaign).
  */
 
+import type { ZeekRecord } from '../model/records.js';
 import { homeAddress, perimeterTraffic, vpnTunnel } from './benign/remote.js';
 import {
   adminRdp,
@@ -17,7 +18,7 @@ import {
 } from './benign/servers.js';
 import { planDay, workstationDay } from './benign/workstation.js';
 import { forked, type SimContext } from './context.js';
-import { Emitter, LogSink } from './emit.js';
+import { Emitter, LogSink, type SimLog } from './emit.js';
 import { type IncidentPlan, randomPlan, referencePlan, runIncident } from './incident.js';
 import type { StepRecord } from './playbooks/types.js';
 import { Rng } from './rand.js';
@@ -83,7 +84,33 @@ export function background(base: SimContext, rand: Rng, from: number, to: number
 export const REFERENCE_FIRST = localTime(2021, 6, 3);
 export const REFERENCE_END = localTime(2021, 6, 13, 2, 0);
 
-export function simulate(scenario: ScenarioName, options: SimOptions): Simulation {
+/** Receives the records of each finished time slice (a local day), in time order of slices. */
+export type SliceSink = (logs: Map<SimLog, ZeekRecord[]>) => void;
+
+/**
+ * Background over [from, to) in slices that end at local midnights, handing each finished slice
+ * to `out` (memory stays bounded by one day). Each day's behaviours draw from streams keyed by
+ * that day, so slicing does not change what is generated.
+ */
+function backgroundSliced(base: SimContext, rand: Rng, from: number, to: number, out?: SliceSink): void {
+  let a = from;
+  while (a < to) {
+    const b = Math.min(to, localMidnight(a) + DAY);
+    background(base, rand, a, b);
+    if (out) out(base.e.sink.drain(b));
+    a = b;
+  }
+}
+
+/**
+ * Builds a scenario. `output`, when given, is called once with the window, and the slice sink it
+ * returns receives every record (the sink is then left empty); without it records stay in the sink.
+ */
+export function simulate(
+  scenario: ScenarioName,
+  options: SimOptions,
+  output?: (window: { start: number; end: number }) => SliceSink,
+): Simulation {
   const rand = new Rng(options.seed >>> 0);
   const net = buildNetwork(rand, { hosts: options.hosts ?? 300 });
   const sink = new LogSink();
@@ -91,7 +118,9 @@ export function simulate(scenario: ScenarioName, options: SimOptions): Simulatio
   if (scenario === 'enterprise') {
     const start = options.start ?? localTime(2021, 6, 7);
     const end = start + (options.days ?? 1) * DAY;
-    background(base, rand.fork('background'), start, end);
+    const out = output?.({ start, end });
+    backgroundSliced(base, rand.fork('background'), start, end, out);
+    if (out) out(sink.drain(Number.POSITIVE_INFINITY));
     return { scenario, seed: options.seed, net, sink, window: { start, end }, steps: [] };
   }
   let plan: IncidentPlan;
@@ -111,9 +140,12 @@ export function simulate(scenario: ScenarioName, options: SimOptions): Simulatio
     first = localMidnight(first);
   }
   const fullFrom = end - (options.days ?? 2) * DAY;
+  const out = output?.({ start: first, end });
+  // The campaign first (its records wait in the sink until their slice is written).
+  const steps = runIncident(base, plan, rand.fork('incident'));
   // Perimeter only before the full background (the external steps need their context).
   perimeterTraffic(forked(base, rand.fork('early-perimeter')), first, Math.max(first, fullFrom));
-  background(base, rand.fork('background'), Math.max(first, fullFrom), end);
-  const steps = runIncident(base, plan, rand.fork('incident'));
+  backgroundSliced(base, rand.fork('background'), Math.max(first, fullFrom), end, out);
+  if (out) out(sink.drain(Number.POSITIVE_INFINITY));
   return { scenario, seed: options.seed, net, sink, window: { start: first, end }, steps, plan };
 }

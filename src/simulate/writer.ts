@@ -3,7 +3,7 @@
  * order, Zeek 7 default field layouts (no policy-script extras), TSV with Zeek's full header or
  * JSON lines (`LogAscii::use_json=T`, same file names).
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ZeekRecord } from '../model/records.js';
 import { type FieldSpec, schemaFor } from '../model/schemas.js';
@@ -64,48 +64,78 @@ function byTime(records: readonly ZeekRecord[]): ZeekRecord[] {
   return [...records].sort((a, b) => a.ts - b.ts);
 }
 
-export function renderLog(
-  log: SimLog,
-  records: readonly ZeekRecord[],
-  format: SimFormat,
-  openTs: number,
-  closeTs: number,
-): string {
-  const fields = zeek7Fields(log);
-  const sorted = byTime(records);
-  const parts: string[] = [];
-  if (format === 'json') {
-    for (const r of sorted) parts.push(jsonLine(r, fields));
-    return parts.length === 0 ? '' : `${parts.join('\n')}\n`;
+function line(r: ZeekRecord, fields: readonly FieldSpec[], format: SimFormat): string {
+  if (format === 'json') return jsonLine(r, fields);
+  let out = '';
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (i > 0) out += '\t';
+    out += zeekTsvValue(r[f.name], f);
   }
-  parts.push(tsvHeader(log, fields, openTs));
-  for (const r of sorted) {
-    let line = '';
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      if (i > 0) line += '\t';
-      line += zeekTsvValue(r[f.name], f);
-    }
-    parts.push(line);
-  }
-  parts.push(tsvFooter(closeTs));
-  return `${parts.join('\n')}\n`;
+  return out;
 }
 
+/**
+ * A Zeek log directory written incrementally: `append` takes batches of records (each batch
+ * sorted by time here; batches come in time order), `close` writes the TSV footers.
+ */
+export class LogDirWriter {
+  private readonly fds = new Map<SimLog, { fd: number; records: number; bytes: number }>();
+
+  constructor(
+    readonly dir: string,
+    readonly format: SimFormat,
+    readonly window: { readonly start: number; readonly end: number },
+  ) {}
+
+  append(logs: ReadonlyMap<SimLog, readonly ZeekRecord[]>): void {
+    for (const log of SIM_LOGS) {
+      const records = logs.get(log);
+      if (!records || records.length === 0) continue;
+      const fields = zeek7Fields(log);
+      let out = this.fds.get(log);
+      if (!out) {
+        out = { fd: openSync(join(this.dir, `${log}.log`), 'w'), records: 0, bytes: 0 };
+        this.fds.set(log, out);
+        if (this.format === 'tsv') this.write(out, `${tsvHeader(log, fields, this.window.start)}\n`);
+      }
+      const sorted = byTime(records);
+      for (let i = 0; i < sorted.length; i += 5000) {
+        const part = sorted.slice(i, i + 5000).map((r) => line(r, fields, this.format));
+        this.write(out, `${part.join('\n')}\n`);
+      }
+      out.records += sorted.length;
+    }
+  }
+
+  private write(out: { fd: number; bytes: number }, text: string): void {
+    const buf = Buffer.from(text);
+    writeSync(out.fd, buf);
+    out.bytes += buf.length;
+  }
+
+  close(): WrittenLog[] {
+    const written: WrittenLog[] = [];
+    for (const log of SIM_LOGS) {
+      const out = this.fds.get(log);
+      if (!out) continue;
+      if (this.format === 'tsv') this.write(out, `${tsvFooter(this.window.end)}\n`);
+      closeSync(out.fd);
+      written.push({ log, file: join(this.dir, `${log}.log`), records: out.records, bytes: out.bytes });
+    }
+    this.fds.clear();
+    return written;
+  }
+}
+
+/** Writes all logs at once (small simulations, tests). */
 export function writeLogs(
   dir: string,
   logs: ReadonlyMap<SimLog, readonly ZeekRecord[]>,
   format: SimFormat,
   window: { readonly start: number; readonly end: number },
 ): WrittenLog[] {
-  const out: WrittenLog[] = [];
-  for (const log of SIM_LOGS) {
-    const records = logs.get(log);
-    if (!records || records.length === 0) continue;
-    const file = join(dir, `${log}.log`);
-    const text = renderLog(log, records, format, window.start, window.end);
-    writeFileSync(file, text);
-    out.push({ log, file, records: records.length, bytes: Buffer.byteLength(text) });
-  }
-  return out;
+  const w = new LogDirWriter(dir, format, window);
+  w.append(logs);
+  return w.close();
 }

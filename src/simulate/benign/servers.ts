@@ -169,9 +169,8 @@ export function vulnerabilityScan(
     p === 135 ||
     p === 139 ||
     p === 445 ||
-    (h.role !== 'workstation' &&
-      h.role !== 'laptop' &&
-      (p === 3389 || p === 5985 || (p === 443 && r.chance(0.3))));
+    (p === 3389 && h.role !== 'laptop') ||
+    (h.role !== 'workstation' && h.role !== 'laptop' && (p === 5985 || (p === 443 && r.chance(0.3))));
   for (const m of midnights) {
     let t = m + r.between(2, 2.2) * HOUR;
     for (const h of [...net.servers, ...net.workstations]) {

@@ -4,7 +4,7 @@
  * web browsing, file-server work, mail, intranet with NTLM, service tickets, until going home.
  */
 
-import { dnsServer, machinePrincipal, principal, type SimContext } from '../context.js';
+import { dnsServer, machinePrincipal, ntlmTo, principal, type SimContext } from '../context.js';
 import { dhcp, http, kerberos, ldap, smb, tls } from '../protocols.js';
 import { DAY, HOUR, isWorkday, localHourOfDay } from '../time.js';
 import { fqdn, type Host } from '../topology.js';
@@ -199,6 +199,7 @@ function activity(ctx: SimContext, plan: DayPlan, t: number, ua: string): void {
     ['tgs', 5],
     ['dns', 8],
     ['erp', 4],
+    ['netlogon', 2],
   ]);
   const dns = dnsServer(net, r);
   switch (kind) {
@@ -311,6 +312,28 @@ function activity(ctx: SimContext, plan: DayPlan, t: number, ua: string): void {
         answers: [svc.ip],
         authoritative: true,
         ttl: 1200,
+      });
+      break;
+    }
+    case 'netlogon': {
+      // A legacy logon script mapping NETLOGON by address: NTLM to a DC.
+      const dc = r.chance(0.5) ? net.dcs[0] : net.dcs[1];
+      const share = `\\\\${dc.ip}\\NETLOGON`;
+      smb(e, {
+        ts: t,
+        client: ip,
+        server: dc.ip,
+        ntlm: ntlmTo(net, user, host.name, dc),
+        trees: [`\\\\${dc.ip}\\IPC$`, share],
+        files: [
+          {
+            share,
+            name: 'logon.bat',
+            actions: ['SMB::FILE_OPEN', 'SMB::FILE_READ', 'SMB::FILE_CLOSE'],
+            bytes: 412,
+            size: 412,
+          },
+        ],
       });
       break;
     }

@@ -87,7 +87,7 @@ export interface PortSweepParams {
 /** Which ports a host answers on (Windows hosts: SMB and RPC; servers also RDP). */
 export function listens(h: Host, port: number): boolean {
   if (port === 135 || port === 139 || port === 445) return true;
-  if (port === 3389) return h.role !== 'workstation' && h.role !== 'laptop';
+  if (port === 3389) return h.role !== 'laptop';
   if (port === 389 || port === 88 || port === 53) return h.role === 'dc';
   return false;
 }
