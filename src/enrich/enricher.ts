@@ -88,10 +88,9 @@ export class Enricher {
     });
   }
 
-  private origHostKey(rec: ZeekRecord): string | undefined {
-    const o = rec['id.orig_h'];
-    if (typeof o !== 'string') return undefined;
-    return this.identity.hostAt(o, rec.ts)?.key;
+  /** The internal originator's host key of the record being observed. */
+  private origHostKey(_rec: ZeekRecord): string | undefined {
+    return this.identity.lastOrigHost()?.key;
   }
 
   /** Feeds one record through identity, then domain prevalence, GeoIP and intel. */
@@ -123,7 +122,7 @@ export class Enricher {
         const q = rec.query;
         const o = rec['id.orig_h'];
         if (typeof q !== 'string' || typeof o !== 'string') return;
-        const host = this.identity.hostAt(o, rec.ts);
+        const host = this.identity.lastOrigHost();
         if (host !== undefined) this.domains.observe(q, host.key, rec.ts);
         if (hasIntel) {
           const ind = intel.domain(q);

@@ -179,7 +179,15 @@ export class IntelSet {
     if (d.endsWith('.')) d = d.slice(0, -1);
     let hit = this.domains.get(d);
     if (hit !== undefined) return hit;
-    if (d !== d.toLowerCase()) {
+    let upper = false;
+    for (let i = 0; i < d.length; i++) {
+      const c = d.charCodeAt(i);
+      if (c >= 65 && c <= 90) {
+        upper = true;
+        break;
+      }
+    }
+    if (upper) {
       d = d.toLowerCase();
       hit = this.domains.get(d);
       if (hit !== undefined) return hit;

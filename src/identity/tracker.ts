@@ -140,8 +140,10 @@ export class IdentityTracker {
   private nextId = 1;
   private now = Number.NEGATIVE_INFINITY;
   private lastSweep = Number.NEGATIVE_INFINITY;
-  /** Records seen, by whether they carried identity evidence. */
+  /** Records seen. */
   records = 0;
+  /** The originator's session of the record last observed (for enrichment right after). */
+  private lastOrig: IpSession | undefined;
 
   constructor(readonly config: VigilConfig) {
     this.model = new NetworkModel(config.network);
@@ -510,6 +512,7 @@ export class IdentityTracker {
       // x.x.x.255 as a responder is a subnet broadcast, not a host.
       if (rc.internal && (n < 0 || (n & 255) !== 255)) rs = this.touch(rh, rc, ts, rk);
     }
+    this.lastOrig = os;
     switch (rec._path) {
       case 'conn':
         if (os !== undefined) this.model.noteActivity(ts);
@@ -807,6 +810,15 @@ export class IdentityTracker {
       if (p.end < t) break;
     }
     return undefined;
+  }
+
+  /**
+   * The host of the internal originator of the record just passed to `observe` (undefined for
+   * external originators): hostAt without a second lookup, for enrichment on the hot path.
+   */
+  lastOrigHost(): Host | undefined {
+    const s = this.lastOrig;
+    return s === undefined ? undefined : resolveHost(s.host);
   }
 
   /** The host with this key or alias (`name:DC1`, `mac:…`, bare name `DC1`). */
