@@ -41,7 +41,7 @@ import {
   WEBMAIL_PATH_PREFIXES,
 } from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
-import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
+import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
 export const externalServiceProbeMeta = {
   type: 'external-service-probe',
@@ -102,6 +102,24 @@ interface ProbeState {
   lastConns: number;
 }
 
+interface ProbeJson {
+  services: [string, number][];
+  targets: [string, number][];
+  sources: [string, number][];
+  conns: number;
+  weak: number;
+  evidence: SampleJson<EvidenceRef>;
+  perService: [string, number][];
+  firstTs: number;
+  lastServices: number;
+  lastConns: number;
+}
+
+interface Snapshot {
+  own: string[];
+  probes: [string, number, ProbeJson][];
+}
+
 interface Compiled {
   services: Map<string, string>;
   webmail: PathMatcher;
@@ -126,9 +144,10 @@ export function sourceGroup(ip: string, bits: number): string {
 export function createExternalServiceProbe(): Detector<T> {
   let c: Compiled | undefined;
   const own = new OwnAddresses();
+  let pending: Snapshot | undefined;
   const compile = (t: T): Compiled => {
     const windowCap = 1_000;
-    return {
+    const cc: Compiled = {
       services: parseLabelled(t.perimeterServices, 'service'),
       webmail: new PathMatcher(t.webmailPathPrefixes.map((p) => (p.endsWith('/') ? p : `${p}/`))),
       vpn: new PathMatcher(t.vpnPathPrefixes.map((p) => (p.endsWith('/') ? p : `${p}/`))),
@@ -145,6 +164,22 @@ export function createExternalServiceProbe(): Detector<T> {
         lastConns: 0,
       })),
     };
+    if (pending) {
+      cc.probes.load(pending.probes, (j) => ({
+        services: TimedSet.load(64, j.services),
+        targets: TimedSet.load(windowCap, j.targets),
+        sources: TimedSet.load(256, j.sources),
+        conns: j.conns,
+        weak: j.weak,
+        evidence: loadSample(EVIDENCE_CAP, j.evidence),
+        perService: new Map(j.perService),
+        firstTs: j.firstTs,
+        lastServices: j.lastServices,
+        lastConns: j.lastConns,
+      }));
+      pending = undefined;
+    }
+    return cc;
   };
 
   const serviceOf = (rec: ZeekRecord, cc: Compiled): string | undefined => {
@@ -249,6 +284,30 @@ export function createExternalServiceProbe(): Detector<T> {
     },
     onTick(now: number, ctx: DetectorContext<T>) {
       c?.probes.expire(now - ctx.thresholds.windowSeconds);
+    },
+    snapshot(): Snapshot {
+      if (!c) return { own: own.dump(), probes: pending?.probes ?? [] };
+      return {
+        own: own.dump(),
+        probes: c.probes.dump((st) => ({
+          services: st.services.dump(),
+          targets: st.targets.dump(),
+          sources: st.sources.dump(),
+          conns: st.conns,
+          weak: st.weak,
+          evidence: dumpSample(st.evidence),
+          perService: [...st.perService],
+          firstTs: st.firstTs,
+          lastServices: st.lastServices,
+          lastConns: st.lastConns,
+        })),
+      };
+    },
+    restore(state: unknown) {
+      const snap = state as Snapshot;
+      own.load(snap.own);
+      pending = snap;
+      c = undefined;
     },
   };
 }

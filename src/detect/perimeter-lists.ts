@@ -416,4 +416,14 @@ export class OwnAddresses {
   isOurs(ip: string, hosts: { isInternal(ip: string): boolean }): boolean {
     return hosts.isInternal(ip) || this.marked.has(ip);
   }
+
+  /** The learned addresses, for checkpoints. */
+  dump(): string[] {
+    return [...this.marked];
+  }
+
+  load(ips: readonly string[]): void {
+    this.marked.clear();
+    for (const ip of ips.slice(0, this.cap)) this.marked.add(ip);
+  }
 }

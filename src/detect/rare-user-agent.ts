@@ -93,11 +93,39 @@ interface UaState {
 
 const EVIDENCE_PER_EPISODE = 8;
 
+type EpisodeJson = Omit<Episode, 'sources'> & { sources: string[] };
+type UaJson = Omit<UaState, 'sources' | 'targets' | 'episodes'> & {
+  sources: string[];
+  targets: string[];
+  episodes: EpisodeJson[];
+};
+
+interface Snapshot {
+  own: string[];
+  observed: string[];
+  uas: [string, number, UaJson][];
+}
+
+const uaToJson = (st: UaState): UaJson => ({
+  ...st,
+  sources: [...st.sources],
+  targets: [...st.targets],
+  episodes: st.episodes.map((e) => ({ ...e, sources: [...e.sources] })),
+});
+
+const uaFromJson = (j: UaJson): UaState => ({
+  ...j,
+  sources: new Set(j.sources),
+  targets: new Set(j.targets),
+  episodes: j.episodes.map((e) => ({ ...e, sources: new Set(e.sources) })),
+});
+
 export function createRareUserAgent(): Detector<T> {
   let uas: KeyedState<UaState> | undefined;
   let matchers: { paths: PathMatcher; needles: string[] } | undefined;
   const own = new OwnAddresses();
   const observed = new Set<string>();
+  let pending: Snapshot | undefined;
 
   return {
     meta: rareUserAgentMeta,
@@ -124,6 +152,10 @@ export function createRareUserAgent(): Detector<T> {
         evidenceCount: 0,
         lastEmitted: '',
       }));
+      if (pending) {
+        uas.load(pending.uas, uaFromJson);
+        pending = undefined;
+      }
       const host = hosts.hostKey(src, ts);
       if (observed.size < t.minObservedSources) observed.add(host);
       const st = uas.get(ua, ts);
@@ -226,6 +258,21 @@ export function createRareUserAgent(): Detector<T> {
         firstTs: first.firstTs,
         lastTs: ts,
       });
+    },
+    snapshot(): Snapshot {
+      return {
+        own: own.dump(),
+        observed: [...observed],
+        uas: uas ? uas.dump(uaToJson) : (pending?.uas ?? []),
+      };
+    },
+    restore(state: unknown) {
+      const snap = state as Snapshot;
+      own.load(snap.own);
+      observed.clear();
+      for (const h of snap.observed) observed.add(h);
+      pending = snap;
+      uas = undefined;
     },
   };
 }

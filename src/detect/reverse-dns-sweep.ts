@@ -25,7 +25,7 @@
 import type { ZeekRecord } from '../model/records.js';
 import { formatSpan } from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
-import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
+import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
 export const reverseDnsSweepMeta = {
   type: 'reverse-dns-sweep',
@@ -70,6 +70,23 @@ interface SweepState {
   routine: boolean;
 }
 
+interface SweepJson {
+  known: [string, number][];
+  window: [string, number][];
+  evidence: SampleJson<EvidenceRef>;
+  nx: number;
+  firstTs: number;
+  lastEmitted: number;
+  lastChecked: number;
+  sweepDays: number[];
+  routine: boolean;
+}
+
+interface Snapshot {
+  startTs: number | null;
+  sources: [string, number, SweepJson][];
+}
+
 /** `d.c.b.a.in-addr.arpa` → `a.b.c.d`; undefined for anything else (zones, IPv6, garbage). */
 export function ptrToIpv4(query: string): string | undefined {
   const q = query.endsWith('.') ? query.slice(0, -1) : query;
@@ -90,6 +107,7 @@ export function createReverseDnsSweep(): Detector<T> {
   let sources: KeyedState<SweepState> | undefined;
   let startTs = Number.NaN;
   let routineRoles: ReadonlySet<string> = new Set();
+  let pending: Snapshot | undefined;
 
   return {
     meta: reverseDnsSweepMeta,
@@ -121,6 +139,16 @@ export function createReverseDnsSweep(): Detector<T> {
           sweepDays: new Set(),
           routine: false,
         }));
+        if (pending) {
+          sources.load(pending.sources, (j) => ({
+            ...j,
+            known: TimedSet.load(cap, j.known),
+            window: TimedSet.load(cap, j.window),
+            evidence: loadSample(100, j.evidence),
+            sweepDays: new Set(j.sweepDays),
+          }));
+          pending = undefined;
+        }
       }
       const st = sources.get(src, ts);
       const wasKnown = st.known.has(target);
@@ -197,6 +225,26 @@ export function createReverseDnsSweep(): Detector<T> {
     },
     onTick(now: number, ctx: DetectorContext<T>) {
       sources?.expire(now - ctx.thresholds.knownTargetMemorySeconds);
+    },
+    snapshot(): Snapshot {
+      return {
+        startTs: Number.isNaN(startTs) ? null : startTs,
+        sources: sources
+          ? sources.dump((st) => ({
+              ...st,
+              known: st.known.dump(),
+              window: st.window.dump(),
+              evidence: dumpSample(st.evidence),
+              sweepDays: [...st.sweepDays],
+            }))
+          : (pending?.sources ?? []),
+      };
+    },
+    restore(state: unknown) {
+      const snap = state as Snapshot;
+      startTs = snap.startTs ?? Number.NaN;
+      pending = snap;
+      sources = undefined;
     },
   };
 }

@@ -39,7 +39,7 @@ import {
   SUSPECT_DOMAINS,
 } from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
-import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
+import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
 export const suspectDomainActivityMeta = {
   type: 'suspect-domain-activity',
@@ -99,6 +99,32 @@ interface SourceState {
   emitted: string;
 }
 
+interface SourceJson {
+  hits: [string, { category: string; ts: number }][];
+  rareTld: [string, number][];
+  nx: [string, number][];
+  evidence: SampleJson<EvidenceRef>;
+  firstTs: number;
+  emitted: string;
+}
+
+interface Snapshot {
+  startTs: number | null;
+  domains: {
+    domain: string;
+    first: number;
+    last: number;
+    queries: number;
+    hosts: string[];
+    hostsCapped: boolean;
+  }[];
+  tlds: [string, string[]][];
+  sources: [string, number, SourceJson][];
+}
+
+/** Suspect domains remembered per source in the window (bounded memory). */
+const MAX_HITS = 256;
+
 interface Compiled {
   suspect: Map<string, string>;
   keywords: readonly string[];
@@ -113,6 +139,7 @@ interface Compiled {
 export function createSuspectDomainActivity(): Detector<T> {
   let c: Compiled | undefined;
   let startTs = Number.NaN;
+  let pending: Snapshot | undefined;
 
   const listed = (cc: Compiled, name: string): [string, string] | undefined => {
     // Walk the suffixes: a.b.exploit-db.com → b.exploit-db.com → exploit-db.com → com.
@@ -156,6 +183,19 @@ export function createSuspectDomainActivity(): Detector<T> {
           emitted: '',
         })),
       };
+      if (pending) {
+        for (const d of pending.domains) c.domains.restore(d);
+        for (const [tld, hs] of pending.tlds) c.tlds.set(tld, new Set(hs));
+        c.sources.load(pending.sources, (j) => ({
+          hits: new Map(j.hits),
+          rareTld: TimedSet.load(256, j.rareTld),
+          nx: TimedSet.load(4_096, j.nx),
+          evidence: loadSample(100, j.evidence),
+          firstTs: j.firstTs,
+          emitted: j.emitted,
+        }));
+        pending = undefined;
+      }
       const dot = raw.lastIndexOf('.');
       if (dot <= 0) return; // single-label names (wpad, Chrome's intranet probes)
       let name = raw.toLowerCase();
@@ -204,7 +244,7 @@ export function createSuspectDomainActivity(): Detector<T> {
         st.emitted = '';
       }
       if (category !== undefined) {
-        st.hits.set(domain, { category, ts });
+        if (st.hits.size < MAX_HITS || st.hits.has(domain)) st.hits.set(domain, { category, ts });
         st.evidence.add({ log: 'dns', uid: String(rec.uid), ts });
       } else if (rareCc) {
         if (st.rareTld.add(stat.domain, ts)) st.evidence.add({ log: 'dns', uid: String(rec.uid), ts });
@@ -265,6 +305,31 @@ export function createSuspectDomainActivity(): Detector<T> {
     },
     onTick(now: number, ctx: DetectorContext<T>) {
       c?.sources.expire(now - ctx.thresholds.windowSeconds);
+    },
+    snapshot(): Snapshot {
+      if (!c)
+        return (
+          pending ?? { startTs: Number.isNaN(startTs) ? null : startTs, domains: [], tlds: [], sources: [] }
+        );
+      return {
+        startTs: Number.isNaN(startTs) ? null : startTs,
+        domains: [...c.domains.all()].map((d) => ({ ...d, hosts: [...d.hosts] })),
+        tlds: [...c.tlds].map(([tld, hs]) => [tld, [...hs]] as [string, string[]]),
+        sources: c.sources.dump((st) => ({
+          hits: [...st.hits],
+          rareTld: st.rareTld.dump(),
+          nx: st.nx.dump(),
+          evidence: dumpSample(st.evidence),
+          firstTs: st.firstTs,
+          emitted: st.emitted,
+        })),
+      };
+    },
+    restore(state: unknown) {
+      const snap = state as Snapshot;
+      startTs = snap.startTs ?? Number.NaN;
+      pending = snap;
+      c = undefined;
     },
   };
 }

@@ -27,7 +27,7 @@
 import type { ZeekRecord } from '../model/records.js';
 import { formatSpan } from './perimeter-lists.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
-import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
+import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
 export const suspiciousNewHostMeta = {
   type: 'suspicious-new-host',
@@ -61,9 +61,22 @@ interface NewHostState {
 
 const MAX_PEERS = 1_000;
 
+interface HostJson {
+  firstTs: number | null;
+  peers: [string, number][] | null;
+  evidence: SampleJson<EvidenceRef> | null;
+  emitted: string;
+}
+
+interface Snapshot {
+  startTs: number | null;
+  hosts: [string, number, HostJson][];
+}
+
 export function createSuspiciousNewHost(): Detector<T> {
   let known: KeyedState<NewHostState> | undefined;
   let startTs = Number.NaN;
+  let pending: Snapshot | undefined;
 
   return {
     meta: suspiciousNewHostMeta,
@@ -82,6 +95,15 @@ export function createSuspiciousNewHost(): Detector<T> {
         evidence: undefined,
         emitted: '',
       }));
+      if (pending) {
+        known.load(pending.hosts, (j) => ({
+          firstTs: j.firstTs ?? Number.NaN,
+          peers: j.peers ? TimedSet.load(MAX_PEERS, j.peers) : undefined,
+          evidence: j.evidence ? loadSample(100, j.evidence) : undefined,
+          emitted: j.emitted,
+        }));
+        pending = undefined;
+      }
       const host = hosts.hostKey(src, ts);
       const st = known.get(host, ts);
       if (Number.isNaN(st.firstTs)) {
@@ -150,6 +172,25 @@ export function createSuspiciousNewHost(): Detector<T> {
     },
     onTick(now: number, ctx: DetectorContext<T>) {
       known?.expire(now - ctx.thresholds.hostMemorySeconds);
+    },
+    snapshot(): Snapshot {
+      return {
+        startTs: Number.isNaN(startTs) ? null : startTs,
+        hosts: known
+          ? known.dump((st) => ({
+              firstTs: Number.isNaN(st.firstTs) ? null : st.firstTs,
+              peers: st.peers ? st.peers.dump() : null,
+              evidence: st.evidence ? dumpSample(st.evidence) : null,
+              emitted: st.emitted,
+            }))
+          : (pending?.hosts ?? []),
+      };
+    },
+    restore(state: unknown) {
+      const snap = state as Snapshot;
+      startTs = snap.startTs ?? Number.NaN;
+      pending = snap;
+      known = undefined;
     },
   };
 }
