@@ -180,4 +180,100 @@ describe('attack-tool-transfer', () => {
     const m = smbFile({ ts: T0 + DAY, src: '10.1.1.1', dst: '10.2.0.1', share: 'C$', name: 'mimikatz.exe' });
     assert.equal(runWith(make, [...warmup(), m], undefined, off).length, 0);
   });
+
+  for (const seed of [31, 32, 33, 34]) {
+    test(`a renamed tool with no intel: dropped on an admin share, output read back (seed ${seed})`, () => {
+      const r = rng(seed);
+      const src = `${randomPrefix(r)}${2 + Math.floor(r() * 250)}`;
+      const dst = `${randomPrefix(r)}${2 + Math.floor(r() * 250)}`;
+      const dir = pick(r, ['Users\\Public', 'Windows\\Temp', `ProgramData\\${randomName(r)}`]);
+      const exe = `${randomName(r, 1 + Math.floor(r() * 6))}.exe`;
+      const out = `${randomName(r, 3)}.${pick(r, ['txt', 'log', 'dmp'])}`;
+      const share = pick(r, ['C$', 'ADMIN$']);
+      const ts = T0 + 2 * DAY + r() * DAY;
+      const u1 = uid();
+      const u2 = uid();
+      const extended = seed % 2 === 0;
+      const recs = warmup();
+      recs.push(smbFile({ ts, src, dst, uid: u1, share, name: `${dir}\\${exe}` }));
+      const drop = extended
+        ? smbFile({
+            ts: ts + 0.3,
+            src,
+            dst,
+            uid: u1,
+            share,
+            name: `${dir}\\${exe}`,
+            action: 'SMB::FILE_WRITE',
+          })
+        : filesRec({ ts: ts + 0.3, src, dst, uid: u1, name: exe, isOrig: true, bytes: 1_218_572 });
+      const collect = smbFile({
+        ts: ts + 60 + r() * 600,
+        src,
+        dst,
+        uid: u2,
+        share,
+        name: `${dir}\\${out}`,
+        action: extended ? 'SMB::FILE_READ' : 'SMB::FILE_OPEN',
+      });
+      recs.push(drop, collect);
+      const ds = runWith(make, recs);
+      assert.equal(ds.length, 1);
+      assert.deepEqual(
+        ds[0]!.evidence.map((e) => e.uid),
+        [drop._path === 'files' ? drop.fuid : u1, u2],
+      );
+      assert.equal(ds[0]!.certainty, 60);
+    });
+  }
+
+  test('benign: a drop without collection, output from another directory, or a routine installer+log', () => {
+    const recs = warmup();
+    const t = T0 + 2 * DAY;
+    recs.push(
+      smbFile({
+        ts: t,
+        src: '10.1.1.1',
+        dst: '10.2.0.1',
+        share: 'C$',
+        name: 'Temp\\a.exe',
+        action: 'SMB::FILE_WRITE',
+      }),
+    );
+    recs.push(
+      smbFile({
+        ts: t + 60,
+        src: '10.1.1.1',
+        dst: '10.2.0.1',
+        share: 'C$',
+        name: 'Other\\out.txt',
+        action: 'SMB::FILE_READ',
+      }),
+    );
+    // A deployment host dropping an installer and reading its log, routinely since learning.
+    for (let d = 0; d < 3; d++) {
+      const ts = T0 + d * DAY + 3600;
+      recs.push(
+        smbFile({
+          ts,
+          src: '10.1.1.9',
+          dst: `10.2.1.${d}`,
+          share: 'ADMIN$',
+          name: 'Temp\\setup.exe',
+          action: 'SMB::FILE_WRITE',
+        }),
+      );
+      recs.push(
+        smbFile({
+          ts: ts + 120,
+          src: '10.1.1.9',
+          dst: `10.2.1.${d}`,
+          share: 'ADMIN$',
+          name: 'Temp\\setup.log',
+          action: 'SMB::FILE_READ',
+        }),
+      );
+    }
+    assert.deepEqual(runWith(make, recs), []);
+  });
 });

@@ -15,18 +15,24 @@
  * The acting host is the connection's originator (the client that pushed or pulled the file),
  * which must be internal; the other side is the target.
  *
+ * Renamed tools without intel (`mimi64.exe`, `m.exe`): an executable written to another
+ * host's administrative share, then a non-executable file read back from the same directory by
+ * the same host within `collectWindowSeconds` — run remotely, output collected. Needs FILE_WRITE
+ * (extended smb_files) or files.log `is_orig = T` with a PE mime type on that connection.
+ *
  * Matching is a Map lookup of the lower-cased base name, then of its stem (part before the first
  * dot) — no regex per record. Dual-use tools (PsExec, ProcDump, AdFind, scanners): a (host,
  * tool) pair seen during `learningPeriodSeconds` is that admin host's routine and stays quiet.
  *
- * Scores: threat 65, 75 for credential tools; certainty 80 by name, 95 by intel hash, +5 when
+ * Scores: threat 65, 75 for credential tools; certainty 80 by name, 95 by intel hash, 60 for
+ * drop-and-collect (a dual-use pattern: a host doing it while learning is routine), +5 when
  * the tool reaches a second target. One detection per host; each new (tool, target, direction)
  * grows it.
  */
 import type { ZeekRecord } from '../model/records.js';
 import { compileTools, type ToolEntry, type ToolIndex, toolOf } from './attack-tools.js';
-import { baseName, LearnedSet, type LearnedSetJson, refOf } from './lateral-common.js';
-import type { Detector, DetectorContext, DetectorMeta } from './types.js';
+import { baseName, extensionOf, LearnedSet, type LearnedSetJson, refOf, shareOf } from './lateral-common.js';
+import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState } from './window.js';
 
 export const attackToolTransferMeta = {
@@ -46,6 +52,8 @@ export const attackToolTransferMeta = {
     learningPeriodSeconds: 86_400,
     /** How long a learned dual-use (host, tool) stays known without repeating, seconds (30 days). */
     baselineMemorySeconds: 2_592_000,
+    /** Seconds between an executable dropped on an admin share and its output read back. */
+    collectWindowSeconds: 900,
     /** Sources with open state (bounded memory). */
     maxSources: 20_000,
   },
@@ -65,6 +73,34 @@ interface Snapshot {
   routine: LearnedSetJson;
 }
 
+/** Executable/script extensions for the drop-and-collect form. */
+const DROP_EXTENSIONS = new Set(['exe', 'dll', 'ps1', 'bat', 'cmd', 'vbs', 'js', 'hta', 'scr', 'sys']);
+
+/** The pseudo-tool of the drop-and-collect form (name unknown: renamed or custom). */
+const UNKNOWN_TOOL: ToolEntry = {
+  tool: 'unknown tool (dropped, run, output collected)',
+  credential: false,
+  dualUse: true,
+  names: [],
+  stems: [],
+};
+
+interface Drop {
+  readonly file: string;
+  readonly host: string;
+  readonly ts: number;
+  readonly ref: EvidenceRef;
+}
+
+/** `target|share|directory` of an SMB path on an administrative share, or undefined. */
+function adminDirKey(rec: ZeekRecord, name: string): string | undefined {
+  const share = shareOf(rec.path);
+  if (share === undefined || !share.endsWith('$') || share === 'ipc$') return undefined;
+  const lower = name.toLowerCase();
+  const cut = lower.lastIndexOf('\\');
+  return `${String(rec['id.resp_h'])}|${share}|${cut < 0 ? '' : lower.slice(0, cut)}`;
+}
+
 const SMB_DIRECTION: Readonly<Record<string, string>> = {
   'SMB::FILE_WRITE': 'wrote',
   'SMB::FILE_READ': 'read',
@@ -78,6 +114,44 @@ export function createAttackToolTransfer(): Detector<T> {
   let routine: LearnedSet | undefined;
   let sources: KeyedState<SourceState> | undefined;
   let pending: Snapshot | undefined;
+  /** Last administrative-share directory per connection uid. */
+  const uidDir = new Map<string, string>();
+  /** Executables written to admin-share directories, by `target|share|dir`. */
+  const drops = new Map<string, Drop>();
+
+  const addDrop = (dir: string, file: string, rec: ZeekRecord, ctx: DetectorContext<T>): void => {
+    const src = rec['id.orig_h'];
+    if (typeof src !== 'string' || !ctx.hosts.isInternal(src)) return;
+    drops.delete(dir);
+    drops.set(dir, { file, host: ctx.hosts.hostKey(src, rec.ts), ts: rec.ts, ref: refOf(rec) });
+    if (drops.size > 10_000) drops.delete(drops.keys().next().value as string);
+  };
+
+  /**
+   * The renamed-tool form: an executable written to another host's admin share, then a
+   * non-executable file read back from the same directory by the same host within
+   * `collectWindowSeconds` — a tool run remotely and its output collected (mimikatz → out.txt).
+   */
+  const dropAndCollect = (rec: ZeekRecord, ctx: DetectorContext<T>, name: string, base: string): void => {
+    const dir = adminDirKey(rec, name);
+    if (dir === undefined) return;
+    const uid = rec.uid as string;
+    uidDir.delete(uid);
+    uidDir.set(uid, dir);
+    if (uidDir.size > 50_000) uidDir.delete(uidDir.keys().next().value as string);
+    const action = rec.action;
+    const exe = DROP_EXTENSIONS.has(extensionOf(base));
+    if (exe) {
+      if (action === 'SMB::FILE_WRITE') addDrop(dir, base, rec, ctx);
+      return;
+    }
+    if (action !== 'SMB::FILE_READ' && action !== 'SMB::FILE_OPEN') return;
+    const d = drops.get(dir);
+    if (!d || rec.ts - d.ts > ctx.thresholds.collectWindowSeconds) return;
+    if (d.host !== ctx.hosts.hostKey(rec['id.orig_h'] as string, rec.ts)) return;
+    drops.delete(dir);
+    hit(rec, ctx, UNKNOWN_TOOL, `${d.file} → ${base}`, 'dropped, ran and collected', false, [d.ref]);
+  };
 
   const init = (t: T): void => {
     index = compileTools(t.extraToolNames, t.toolHashes, t.ignoredToolNames);
@@ -99,6 +173,7 @@ export function createAttackToolTransfer(): Detector<T> {
     file: string,
     how: string,
     byHash: boolean,
+    extra: readonly EvidenceRef[] = [],
   ): void => {
     const src = rec['id.orig_h'];
     const dst = rec['id.resp_h'];
@@ -133,7 +208,7 @@ export function createAttackToolTransfer(): Detector<T> {
       src,
       targets: [target],
       threat: clamp99(credential ? 75 : 65),
-      certainty: clamp99((byHash ? 95 : 80) + (st.targets.size >= 2 ? 5 : 0)),
+      certainty: clamp99((byHash ? 95 : tool === UNKNOWN_TOOL ? 60 : 80) + (st.targets.size >= 2 ? 5 : 0)),
       drivers: [
         { name: 'tool', value: tool.tool },
         { name: 'file', value: file },
@@ -143,7 +218,7 @@ export function createAttackToolTransfer(): Detector<T> {
         { name: 'targets so far', value: st.targets.size },
         ...(credential ? [{ name: 'credential-access tool', value: 'yes' }] : []),
       ],
-      evidence: [refOf(rec)],
+      evidence: [...extra, refOf(rec)],
       summary: `${src} ${how} ${tool.tool} (${file}) ${typeof dst === 'string' ? `with ${dst}` : ''} over ${rec._path}`,
       firstTs: st.firstTs,
       lastTs: ts,
@@ -161,6 +236,7 @@ export function createAttackToolTransfer(): Detector<T> {
           const name = rec.name;
           if (typeof name !== 'string') return;
           const base = baseName(name);
+          dropAndCollect(rec, ctx, name, base);
           const tool = toolOf(idx, base);
           if (!tool) return;
           const how = SMB_DIRECTION[String(rec.action)] ?? 'touched';
@@ -169,6 +245,13 @@ export function createAttackToolTransfer(): Detector<T> {
         }
         case 'files': {
           const how = rec.is_orig === true ? 'sent' : 'received';
+          if (rec.is_orig === true && rec.source === 'SMB' && typeof rec.uid === 'string') {
+            // The PE sent over SMB (files.log names no directory: take the connection's last one).
+            const dir = uidDir.get(rec.uid);
+            const fname = typeof rec.filename === 'string' ? baseName(rec.filename) : '';
+            if (dir && (rec.mime_type === 'application/x-dosexec' || DROP_EXTENSIONS.has(extensionOf(fname))))
+              addDrop(dir, fname, rec, ctx);
+          }
           if (idx.byHash.size > 0) {
             for (const h of [rec.sha256, rec.sha1, rec.md5]) {
               if (typeof h !== 'string') continue;

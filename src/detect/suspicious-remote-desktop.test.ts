@@ -165,8 +165,12 @@ describe('suspicious-remote-desktop', () => {
     e2.restore(cp);
     e2.process([rdp({ ts: MON + 7 * DAY + 10 * H, src: '10.1.0.3', dst: '10.0.0.11', cookie: 'it3' })]);
     assert.equal(e2.store.detections.length, 0, 'admin pair learned before the restart');
-    e2.process([rdp({ ts: MON + 7 * DAY + 11 * H, src: '10.2.2.2', dst: '10.0.0.10', cookie: 'user22' })]);
-    assert.equal(e2.store.detections.length, 1, 'a user host into a DC is outside the admin baseline');
+    e2.process([rdp({ ts: MON + 7 * DAY + 22 * H, src: '10.2.2.2', dst: '10.0.0.10', cookie: 'user22' })]);
+    assert.equal(
+      e2.store.detections.length,
+      1,
+      'a user host into a DC at night is outside the admin baseline',
+    );
   });
 
   test('a client that once presented a generic name stays generic when later sessions carry none (NLA)', () => {
@@ -185,5 +189,21 @@ describe('suspicious-remote-desktop', () => {
     const ds = runWith(make, recs, view);
     assert.equal(ds.length, 1);
     assert.equal(ds[0]!.evidenceCount, 2);
+  });
+
+  test('benign: a new IT admin account/workstation into a DC in business hours is only a weak reason', () => {
+    const view = new TestHostView();
+    const recs = ordinaryWeek(view);
+    recs.push(
+      rdp({
+        ts: MON + 7 * DAY + 10 * H,
+        src: '10.1.0.77',
+        dst: '10.0.0.10',
+        cookie: 'adm-ohara',
+        clientName: 'IT-WS-77',
+      }),
+    );
+    recs.push(rdp({ ts: MON + 7 * DAY + 11 * H, src: '10.1.0.78', dst: '10.0.0.11', cookie: 'it2' }));
+    assert.deepEqual(runWith(make, recs, view), []);
   });
 });

@@ -14,12 +14,13 @@
  * first-seen time, VPN pool, roles (`domain-controller`), business hours.
  *
  * Reasons and weights (fires at `minScore`, 2): generic client name 2; VPN client 1; new
- * host 1; first RDP of this client after learning 1; layout / build / cookie new for a client
- * that has history 1 each; layout rare on the network (< `rareLayoutShare` of sessions, after
+ * host 1; first RDP of this client after learning, off-hours 1 (in hours it is onboarding);
+ * layout / build / cookie new for a client that has history 1 each; layout rare on the network (< `rareLayoutShare` of sessions, after
  * `minNetworkSessions`) and never seen on this server 1; DC target not in the learned admin
- * pairs 2 (0 when the client is a learned DC admin and it is business hours); DC target
- * off-hours 1. So a known admin RDPing to a DC in hours stays quiet; a new admin workstation's
- * first DC session fires once (then is learned).
+ * pairs: off-hours 2, in business hours 1 — 0 when the client or its cookie account is a
+ * learned DC admin or the client has the `admin-workstation` role; DC target off-hours 1. So IT
+ * admins RDPing to DCs in hours stay quiet (a new admin's first session too, unless something
+ * else is odd); the same session at night, or from an odd client, fires.
  *
  * Scores: threat 40 + 8 × score (max 80), +10 into a DC; certainty 40 + 8 × score (max 85).
  * Learning: during `learningPeriodSeconds` of observed internal traffic (the clock runs on
@@ -152,7 +153,8 @@ export function createSuspiciousRemoteDesktop(): Detector<T> {
         if (generic) reasons.push({ name: 'generic client name', value: generic, w: 2 });
         if (facts.vpn) reasons.push({ name: 'client in VPN pool', value: src, w: 1 });
         if (facts.newHost) reasons.push({ name: 'new host', value: 'yes', w: 1 });
-        if (!known) reasons.push({ name: 'first RDP from this client', value: 'yes', w: 1 });
+        if (!known && !hosts.inBusinessHours(ts))
+          reasons.push({ name: 'first RDP from this client, off-hours', value: 'yes', w: 1 });
         if (known) {
           if (layout && known.layouts.length > 0 && !known.layouts.includes(layout))
             reasons.push({ name: 'keyboard layout new for client', value: layout, w: 1 });
@@ -171,8 +173,13 @@ export function createSuspiciousRemoteDesktop(): Detector<T> {
         if (dc) {
           const inHours = hosts.inBusinessHours(ts);
           if (!pairs!.has(pairKey)) {
-            const knownAdmin = dcAdmins!.has(client);
-            const w = knownAdmin && inHours ? 0 : 2;
+            // In hours, a known DC admin (client, account or admin-workstation role) is routine
+            // and any other client is only a weak reason; off-hours it is a strong one.
+            const knownAdmin =
+              dcAdmins!.has(client) ||
+              (account !== undefined && dcAdmins!.has(`account:${account}`)) ||
+              hosts.roles(client).has('admin-workstation');
+            const w = inHours ? (knownAdmin ? 0 : 1) : 2;
             if (w > 0)
               reasons.push({ name: 'into a domain controller outside its admin baseline', value: server, w });
           }
@@ -191,7 +198,10 @@ export function createSuspiciousRemoteDesktop(): Detector<T> {
       if (account) remember(prof.cookies, account);
       if (clientName) remember(prof.names, clientName);
       pairs!.add(pairKey, ts);
-      if (dc) dcAdmins!.add(client, ts);
+      if (dc) {
+        dcAdmins!.add(client, ts);
+        if (account) dcAdmins!.add(`account:${account}`, ts);
+      }
       const score = reasons.reduce((s, r) => s + r.w, 0);
       if (score < t.minScore) return;
       let targets = targetsByClient.get(client);
