@@ -175,6 +175,8 @@ const geoip = z
     countryMmdb: z.string().optional(),
     /** ASN database (GeoLite2-ASN / DB-IP ASN lite / ip-location-db asn mmdb); unset = no ASN. */
     asnMmdb: z.string().optional(),
+    /** ASN ranges as CSV `start,end,asn,organisation` (ip-location-db `asn-ipv4.csv`), IPv4. */
+    asnCsv: z.string().optional(),
     /** Lookups cached (per distinct address). */
     cacheEntries: z.number().int().positive().default(100_000),
   })

@@ -33,6 +33,26 @@ test('GeoIP from the mmdb shipped in the npm package: country per external addre
   assert.throws(() => new GeoIp({ countryMmdb: tmp('x.mmdb', 'garbage') }), /not a MaxMind DB/);
 });
 
+test('ASN from an ip-location-db style CSV (dotted or numeric IPv4), beside the country mmdb', () => {
+  const f = tmp(
+    'asn-ipv4.csv',
+    [
+      '77.88.0.0,77.88.63.255,13238,YANDEX LLC',
+      '8.8.8.0,8.8.8.255,15169,"Google, LLC"',
+      '1572395008,1572395263,12345,Numeric Org',
+      '2a02:6b8::,2a02:6b8:ffff::,13238,YANDEX LLC',
+      'garbage,row',
+    ].join('\n'),
+  );
+  const g = new GeoIp({ asnCsv: f });
+  assert.equal(g.hasAsn, true);
+  assert.deepEqual(g.lookup('77.88.8.8'), { country: 'RU', asn: 13238, asOrg: 'YANDEX LLC' });
+  assert.equal(g.lookup('8.8.8.8').asOrg, 'Google, LLC');
+  assert.equal(g.lookup('93.184.216.1').asn, 12345); // 1572395008 = 93.184.216.0
+  assert.equal(g.lookup('9.9.9.9').asn, undefined);
+  assert.throws(() => new GeoIp({ asnCsv: '/nonexistent.csv' }), /cannot read ASN CSV/);
+});
+
 test('intel: plain list with detected types, subdomains, CIDR, URL, hash, user agent', () => {
   const f = tmp(
     'feed.txt',

@@ -53,6 +53,7 @@ export class Enricher {
         : new GeoIp({
             countryMmdb: config.geoip.countryMmdb,
             asnMmdb: config.geoip.asnMmdb,
+            asnCsv: config.geoip.asnCsv,
             cacheEntries: config.geoip.cacheEntries,
           });
     this.intel = new IntelStore(config.intel.files);
