@@ -254,37 +254,50 @@ export interface HostClockJson {
 
 /**
  * Per-host habits: keys (an RPC operation, an LDAP query class) a host used, with the UTC day it
- * first did. A habit counts from the next day on (today never teaches today). Bounded overall
- * (least recently used evicted).
+ * first did. A habit counts from the next day on (today never teaches today). Two-level maps (no
+ * key strings built per record); bounded in hosts (least recently used evicted) and in keys per
+ * host.
  */
 export class HabitSet {
-  private readonly first = new Map<string, number>();
+  private readonly byHost = new Map<string, Map<string, number>>();
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxHosts: number,
+    private readonly maxKeysPerHost = 512,
+  ) {}
 
-  /** Records `host|key` as used at `ts`. */
+  /** Records `key` as used by `host` at `ts`. */
   note(host: string, key: string, ts: number): void {
-    const k = `${host}\u0000${key}`;
-    const had = this.first.get(k);
+    let m = this.byHost.get(host);
+    if (m === undefined) {
+      m = new Map();
+      if (this.byHost.size >= this.maxHosts) this.byHost.delete(this.byHost.keys().next().value as string);
+    } else this.byHost.delete(host);
+    this.byHost.set(host, m);
     const day = Math.floor(ts / DAY_SECONDS);
-    this.first.delete(k);
-    this.first.set(k, had === undefined ? day : Math.min(had, day));
-    if (this.first.size > this.maxEntries) this.first.delete(this.first.keys().next().value as string);
+    const had = m.get(key);
+    if (had !== undefined && had <= day) return;
+    if (had === undefined && m.size >= this.maxKeysPerHost) m.delete(m.keys().next().value as string);
+    m.set(key, day);
   }
 
-  /** The host did this on an earlier day (or while learning). */
+  /** The host did this on an earlier day. */
   habitual(host: string, key: string, ts: number): boolean {
-    const d = this.first.get(`${host}\u0000${key}`);
+    const d = this.byHost.get(host)?.get(key);
     return d !== undefined && d < Math.floor(ts / DAY_SECONDS);
   }
 
-  dump(): [string, number][] {
-    return [...this.first];
+  dump(): [string, [string, number][]][] {
+    return [...this.byHost].map(([h, m]) => [h, [...m]]);
   }
 
-  static load(maxEntries: number, rows: readonly (readonly [string, number])[] | undefined): HabitSet {
-    const s = new HabitSet(maxEntries);
-    for (const [k, d] of rows ?? []) s.first.set(k, d);
+  static load(
+    maxHosts: number,
+    rows: readonly (readonly [string, readonly (readonly [string, number])[]])[] | undefined,
+  ): HabitSet {
+    const s = new HabitSet(maxHosts);
+    for (const [h, keys] of rows ?? [])
+      s.byHost.set(h, new Map(keys.map(([k, d]) => [k, d] as [string, number])));
     return s;
   }
 }

@@ -67,8 +67,8 @@ export const rpcTargetedReconMeta = {
     maxTargetsPerSource: 256,
     /** Sources tracked at once (bounded memory). */
     maxSources: 50_000,
-    /** Learned (host, operation) habits kept (bounded memory). */
-    maxHabits: 200_000,
+    /** Hosts whose learned operation habits are kept (bounded memory). */
+    maxHabitHosts: 100_000,
   },
 } as const satisfies DetectorMeta;
 
@@ -91,23 +91,33 @@ interface SourceState {
 
 interface Snapshot {
   readonly clock: HostClockJson;
-  readonly habits: [string, number][];
+  readonly habits: [string, [string, number][]][];
 }
 
 export function createRpcTargetedRecon(): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
   let habits: HabitSet | undefined;
-  let pendingHabits: [string, number][] | undefined;
+  let pendingHabits: Snapshot['habits'] | undefined;
   let clock = new HostClock(200_000);
-  let weights: Map<string, number> | undefined;
+  /** endpoint → operation → weight (two levels: no key string per record). */
+  let weights: Map<string, Map<string, number>> | undefined;
 
   const init = (t: T): void => {
     sources = new KeyedState<SourceState>(t.maxSources, () => ({ targets: new Map() }));
-    habits = HabitSet.load(t.maxHabits, pendingHabits);
+    habits = HabitSet.load(t.maxHabitHosts, pendingHabits);
     pendingHabits = undefined;
-    weights = new Map();
-    for (const op of t.weakOperations) weights.set(op, 1);
-    for (const op of t.strongOperations) weights.set(op, t.strongWeight);
+    const w = new Map<string, Map<string, number>>();
+    const put = (op: string, weight: number): void => {
+      const sep = op.indexOf('::');
+      if (sep < 0) return;
+      const ep = op.slice(0, sep);
+      let m = w.get(ep);
+      if (m === undefined) w.set(ep, (m = new Map()));
+      m.set(op.slice(sep + 2), weight);
+    };
+    for (const op of t.weakOperations) put(op, 1);
+    for (const op of t.strongOperations) put(op, t.strongWeight);
+    weights = w;
   };
 
   return {
@@ -118,8 +128,7 @@ export function createRpcTargetedRecon(): Detector<T> {
       const ep = rec.endpoint;
       const opName = rec.operation;
       if (typeof ep !== 'string' || typeof opName !== 'string') return;
-      const op = `${ep}::${opName}`;
-      const weight = weights!.get(op);
+      const weight = weights!.get(ep)?.get(opName);
       if (weight === undefined) return;
       const src = rec['id.orig_h'] as string;
       const dst = rec['id.resp_h'] as string;
@@ -130,10 +139,6 @@ export function createRpcTargetedRecon(): Detector<T> {
       const targetKey = hosts.hostKey(dst, ts);
       clock.note(host, ts);
       clock.note(targetKey, ts);
-      const learning = clock.learning(host, ts, hosts, t);
-      const period = clock.period(ts, t);
-      const habitual = habits!.habitual(host, op, ts);
-      habits!.note(host, op, ts);
       const st = sources!.get(src, ts);
       let tg = st.targets.get(dst);
       if (tg === undefined || ts - tg.lastTs > t.windowSeconds) {
@@ -151,10 +156,17 @@ export function createRpcTargetedRecon(): Detector<T> {
       } else st.targets.delete(dst);
       st.targets.set(dst, tg);
       tg.lastTs = ts;
+      const op = `${ep}::${opName}`;
       const seen = tg.ops.get(op);
       tg.ops.set(op, (seen ?? 0) + 1);
       tg.evidence.add({ log: 'dce_rpc', uid: rec.uid as string, ts });
-      if (seen !== undefined || habitual) return;
+      // Repeats (paging) add nothing; the habit was noted on first use in this window.
+      if (seen !== undefined) return;
+      const habitual = habits!.habitual(host, op, ts);
+      habits!.note(host, op, ts);
+      if (habitual) return;
+      const learning = clock.learning(host, ts, hosts, t);
+      const period = clock.period(ts, t);
       tg.score += weight;
       if (weight > 1) tg.strong++;
       const isDc = hosts.roles(targetKey).has('domain-controller');

@@ -75,8 +75,8 @@ export const suspiciousLdapQueryMeta = {
     maxSources: 50_000,
     /** Distinct suspicious-shaped filters whose prevalence is tracked (bounded memory). */
     maxFilters: 20_000,
-    /** Learned (host, class) habits kept (bounded memory). */
-    maxHabits: 200_000,
+    /** Hosts whose learned query classes are kept (bounded memory). */
+    maxHabitHosts: 100_000,
   },
 } as const satisfies DetectorMeta;
 
@@ -101,7 +101,7 @@ interface SourceState {
 
 interface Snapshot {
   readonly clock: HostClockJson;
-  readonly habits: [string, number][];
+  readonly habits: [string, [string, number][]][];
   readonly filters: [string, [string, number][]][];
 }
 
@@ -127,7 +127,7 @@ export function createSuspiciousLdapQuery(): Detector<T> {
       score: 0,
       emitted: 0,
     }));
-    habits = HabitSet.load(t.maxHabits, pending?.habits);
+    habits = HabitSet.load(t.maxHabitHosts, pending?.habits);
     if (pending) filters = new Map(pending.filters.map(([f, hs]) => [f, new Map(hs)]));
     pending = undefined;
   };
