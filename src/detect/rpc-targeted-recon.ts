@@ -112,7 +112,10 @@ export function createRpcTargetedRecon(): Detector<T> {
       if (sep < 0) return;
       const ep = op.slice(0, sep);
       let m = w.get(ep);
-      if (m === undefined) w.set(ep, (m = new Map()));
+      if (m === undefined) {
+        m = new Map();
+        w.set(ep, m);
+      }
       m.set(op.slice(sep + 2), weight);
     };
     for (const op of t.weakOperations) put(op, 1);
