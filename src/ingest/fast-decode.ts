@@ -3,17 +3,25 @@
  *
  *  - `decodeBlock` (runs in a worker thread) scans a block of lines of one file whose layout is
  *    known (TSV columns from the `#fields`/`#types` header, or a JSON log type's schema) without
- *    building a single object or string: each value becomes numbers on the tape (a parsed
- *    number, a bool, or the start/end offsets of a string in the block's text).
+ *    building objects: each value becomes numbers on the tape (a parsed number, a bool, or the
+ *    start/end offsets of a string in the block's text; a TSV string with `\xNN` escapes is
+ *    unescaped here, by the same `unescapeZeek` the TSV parser uses, and travels as a string).
  *  - `Materializer` (runs on the main thread, which decoded the same text) turns the tape into
  *    records with a builder specialised per (layout, set of present fields): one object literal,
  *    strings sliced from the text, numbers read from a Float64Array.
  *
- * The fast path accepts only a strict subset of the input: canonical numbers, strings without
- * escapes, fields in layout order, every required field present. Any other line is marked
- * "slow" on the tape and the main thread hands it, with its exact line number, to the regular
- * parser (tsv-parser.ts / json-parser.ts), which produces the record or the reject it always
- * does. So the fast path can only ever agree with the regular one, never differ from it.
+ * The fast path accepts only a strict subset of the input: canonical numbers (`-?\d+(\.\d+)?`,
+ * computed exactly), JSON strings without escapes or control characters, JSON keys in layout
+ * order (as Zeek writes them) and no whitespace, every required field present. Any other line
+ * is marked "slow" on the tape and the main thread hands it, with its exact line number, to the
+ * regular parser (tsv-parser.ts / json-parser.ts), which produces the record or the reject it
+ * always does. So the fast path can only agree with the regular one; parallel.test.ts checks
+ * that it does, record for record and reject for reject.
+ *
+ * Measured here (2 shared cores): the decoder costs about what JSON.parse costs per line (it
+ * reads every character, in JS); what it saves is the main thread's work — materialising from
+ * a tape is ~0.3–0.4 µs a record, against ~2 µs to structured-clone a record across threads
+ * and ~4 µs for the single-thread parse + normalise.
  */
 import type { ZeekRecord } from '../model/records.js';
 import { REQUIRED_FIELDS } from '../model/records.js';
