@@ -157,6 +157,7 @@ export async function hosts(paths: readonly string[], opts: HostsOptions): Promi
           geoip: enricher.geo
             ? { countryDb: enricher.geo.countryFile, built: enricher.geo.countryBuilt }
             : null,
+          businessHours: tracker.model.businessHours(),
           summary,
         },
         null,
@@ -165,6 +166,10 @@ export async function hosts(paths: readonly string[], opts: HostsOptions): Promi
     );
   } else {
     process.stdout.write(`${formatHostsTable(rows, views.length - shown.length)}\n`);
+    const bh = tracker.model.businessHours();
+    process.stdout.write(
+      `business hours ${bh.startHour}:00–${bh.endHour}:00 ${bh.timeZone}${bh.learned ? ' (learned from traffic)' : ''}, days ${bh.days.join(',')}\n`,
+    );
     if (enricher.intelHits.length > 0)
       process.stdout.write(
         `${enricher.intelHits.length} threat-intel hit(s); --format json lists them with source and host\n`,
