@@ -10,6 +10,7 @@
  */
 import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { isCaptureFileSync } from '../capture/magic.js';
 import { describeIoError, STDIN } from './file-source.js';
 import { logTypeFromFileName } from './record-check.js';
 import type { RejectSink } from './rejects.js';
@@ -23,6 +24,8 @@ export interface LogFile {
   readonly dated: boolean;
   /** The log tree (or folder) the file belongs to: files of one type and place form one source. */
   readonly place: string;
+  /** A packet capture (pcap/pcapng, maybe gzip'd): read through src/capture, one source per file. */
+  readonly capture?: boolean;
 }
 
 /** Names that hold Zeek logs: `x.log`, `x.log.gz`, `x.HH:MM:SS-HH:MM:SS.log.gz`, `x.json[l]`, `x.log.cut`. */
@@ -46,6 +49,15 @@ export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): M
       continue;
     }
     if (st.isDirectory()) walk(input, files, sink);
+    else if (isCaptureFileSync(input))
+      files.push({
+        file: input,
+        logType: `capture:${input}`,
+        sortKey: '',
+        dated: true,
+        place: input,
+        capture: true,
+      });
     else files.push(describe(input, st.mtimeMs));
   }
   // Keyed by log type for the first place seen (the common single-tree run), `type@place` after.

@@ -2,6 +2,7 @@
  * One ingest run: discover files, read each log type as one source, merge by event time, and
  * keep the run's accounting (records per log type, time span, rejects per reason, late records).
  */
+import { readCapture } from '../capture/source.js';
 import type { ZeekRecord } from '../model/records.js';
 import { discoverLogFiles, type LogFile } from './discover.js';
 import { type FileReadOptions, readLogFile } from './file-source.js';
@@ -68,7 +69,7 @@ export class IngestRun {
 
   private async *readGroup(files: readonly LogFile[]): AsyncGenerator<ZeekRecord[]> {
     for (const f of files) {
-      yield* readLogFile(f.file, this.sink, this.options);
+      yield* f.capture ? readCapture(f.file, this.sink) : readLogFile(f.file, this.sink, this.options);
       this.filesDone++;
       this.options.onFileDone?.(f.file, this.filesDone, this.fileCount);
     }

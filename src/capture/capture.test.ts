@@ -1,0 +1,154 @@
+/**
+ * Captures end to end: real attack captures (read in place from ../shared/data: hostile data,
+ * only parsed, never executed or copied), uid stability across conn and protocol records, and
+ * bad captures (garbage, truncated) that become located rejects while the run goes on.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type RejectEvent, RejectSink } from '../ingest/rejects.js';
+import { IngestRun } from '../ingest/run.js';
+import type { ZeekRecord } from '../model/records.js';
+import { pcapFile, udpFrame } from '../test-support/pcap-writer.js';
+import { SHARED_DATA_MISSING, sharedData } from '../test-support/shared-data.js';
+import { readCapture } from './source.js';
+import { TSHARK_MISSING, tsharkAvailable } from './tshark.js';
+
+const OTRF = 'pcap/otrf-security-datasets/atomic/windows';
+
+function capture(...parts: string[]): string | undefined {
+  const dir = sharedData(OTRF, ...parts);
+  if (!dir) return undefined;
+  const name = readdirSync(dir).find((f) => /\.(cap|pcap|pcapng)$/.test(f));
+  return name === undefined ? undefined : join(dir, name);
+}
+
+async function readAll(file: string, sink = new RejectSink()): Promise<ZeekRecord[]> {
+  const out: ZeekRecord[] = [];
+  for await (const b of readCapture(file, sink)) out.push(...b);
+  return out;
+}
+
+function ops(recs: readonly ZeekRecord[]): string[] {
+  return recs.filter((r) => r._path === 'dce_rpc').map((r) => `${r.endpoint}.${r.operation}`);
+}
+
+/** Every protocol record's uid is a conn record's uid with the same 4-tuple. */
+function assertUidsStable(recs: readonly ZeekRecord[]): void {
+  const conns = new Map(recs.filter((r) => r._path === 'conn').map((r) => [r.uid, r]));
+  let checked = 0;
+  for (const r of recs) {
+    if (r._path === 'conn' || r._path === 'dhcp') continue;
+    const c = conns.get(r.uid as string);
+    assert.ok(c, `${r._path} uid ${String(r.uid)} has no conn record`);
+    for (const f of ['id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'])
+      assert.equal(r[f], c[f], `${r._path} ${f}`);
+    checked++;
+  }
+  assert.ok(checked > 0);
+}
+
+test('OTRF covenant SharpSC create: svcctl CreateServiceA over SMB, named pipe, uids stable', async (t) => {
+  if (!tsharkAvailable()) return t.skip(TSHARK_MISSING);
+  const file = capture('lateral_movement/network/covenant_sharpsc_create_dcerpc_smb_svcctl');
+  if (!file) return t.skip(SHARED_DATA_MISSING);
+  const sink = new RejectSink();
+  const recs = await readAll(file, sink);
+  assert.ok(ops(recs).includes('svcctl.CreateServiceA'), ops(recs).join(' '));
+  const create = recs.find((r) => r.operation === 'CreateServiceA');
+  assert.equal(create?.['id.resp_p'], 445);
+  assert.equal(create?.named_pipe, '\\pipe\\ntsvcs');
+  assert.ok(recs.some((r) => r._path === 'smb_mapping' && /\\IPC\$$/.test(String(r.path))));
+  assertUidsStable(recs);
+  // The capture ends mid-packet: a located reject, everything before it kept.
+  assert.equal(sink.counts.get('read-error'), 1);
+});
+
+test('OTRF DCSync: drsuapi DRSGetNCChanges over TCP (named_pipe = port), Kerberos AS/TGS', async (t) => {
+  if (!tsharkAvailable()) return t.skip(TSHARK_MISSING);
+  const file = capture('credential_access/network/empire_dcsync_dcerpc_drsuapi_DsGetNCChanges');
+  if (!file) return t.skip(SHARED_DATA_MISSING);
+  const recs = await readAll(file);
+  const calls = ops(recs);
+  assert.ok(calls.includes('drsuapi.DRSBind'));
+  assert.ok(calls.includes('drsuapi.DRSGetNCChanges'));
+  assert.ok(calls.includes('epmapper.ept_map'));
+  const get = recs.find((r) => r.operation === 'DRSGetNCChanges');
+  assert.equal(get?.named_pipe, String(get?.['id.resp_p']));
+  assert.ok(typeof get?.rtt === 'number' && get.rtt > 0);
+  assert.ok(recs.some((r) => r._path === 'kerberos'));
+  assertUidsStable(recs);
+});
+
+test('OTRF AD discovery: SAMR, SRVSVC and LDAP searches with their filter text', async (t) => {
+  if (!tsharkAvailable()) return t.skip(TSHARK_MISSING);
+  const samr = capture('discovery/network/empire_shell_samr_EnumDomainUsers');
+  const ldap = capture('discovery/network/covenant_getdomaingroup_ldap_searchrequest_domain_admins');
+  if (!samr || !ldap) return t.skip(SHARED_DATA_MISSING);
+  const s = await readAll(samr);
+  assert.ok(
+    ops(s).some((o) => o.startsWith('samr.Samr')),
+    ops(s).join(' '),
+  );
+  const l = await readAll(ldap);
+  const searches = l.filter((r) => r._path === 'ldap_search');
+  assert.ok(searches.length > 0);
+  assert.ok(
+    searches.some((r) => /domain admins/i.test(String(r.filter))),
+    searches.map((r) => r.filter).join(' | '),
+  );
+  assertUidsStable(l);
+});
+
+test('bad captures: garbage and truncation are located rejects; the run goes on and keeps the rest', async (t) => {
+  if (!tsharkAvailable()) return t.skip(TSHARK_MISSING);
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-badpcap-'));
+  const frames = [1, 2, 3].map((i) => ({
+    ts: 100 + i,
+    data: udpFrame({
+      ts: 100 + i,
+      src: '10.0.0.1',
+      dst: `10.0.0.${i + 1}`,
+      sport: 999,
+      dport: 514,
+      payload: Buffer.from(`msg ${i}`),
+    }),
+  }));
+  const good = pcapFile(frames);
+  writeFileSync(join(dir, 'good.pcap'), good);
+  writeFileSync(join(dir, 'cut.pcap'), good.subarray(0, good.length - 5));
+  writeFileSync(join(dir, 'garbage.pcap'), Buffer.from('MZ\x90\x00 definitely not a capture'));
+  // Right magic, then a record header claiming an absurd length.
+  const lie = Buffer.from(good);
+  lie.writeUInt32LE(0x7fffffff, 24 + 8);
+  writeFileSync(join(dir, 'lie.pcap'), lie);
+  const events: RejectEvent[] = [];
+  const sink = new RejectSink();
+  const orig = sink.reject.bind(sink);
+  sink.reject = (e: RejectEvent) => {
+    events.push(e);
+    orig(e);
+  };
+  const cut = await readAll(join(dir, 'cut.pcap'), sink);
+  assert.equal(cut.filter((r) => r._path === 'conn').length, 2, 'the two whole frames are kept');
+  const cutEvent = events.find((e) => e.file.endsWith('cut.pcap'));
+  assert.equal(cutEvent?.reason, 'read-error');
+  assert.equal(cutEvent?.line, 2);
+  assert.match(cutEvent?.message ?? '', /after frame 2/);
+  assert.deepEqual(await readAll(join(dir, 'garbage.pcap'), sink), []);
+  assert.equal(events.find((e) => e.file.endsWith('garbage.pcap'))?.reason, 'unknown-format');
+  await readAll(join(dir, 'lie.pcap'), sink);
+  assert.ok(events.some((e) => e.file.endsWith('lie.pcap')));
+
+  // Through the ingest run: bad inputs reported, the good capture's records still delivered.
+  const run = new IngestRun([join(dir, 'garbage.pcap'), join(dir, 'good.pcap'), join(dir, 'cut.pcap')]);
+  const recs: ZeekRecord[] = [];
+  for await (const b of run.batches()) recs.push(...b);
+  const summary = run.summary();
+  assert.equal(summary.byLog.conn, 5);
+  assert.equal(summary.rejected['unknown-format'], 1);
+  assert.equal(summary.rejected['read-error'], 1);
+  assert.ok(readFileSync(join(dir, 'good.pcap')).length > 0);
+});

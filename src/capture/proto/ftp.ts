@@ -1,0 +1,66 @@
+/**
+ * ftp.log: one record per command/reply pair for the commands Zeek logs by default
+ * (`FTP::logged_commands`: transfers and data-channel setup), with the user of the session
+ * (`<unknown>` before USER) and the server's reply.
+ */
+import type { FtpRecord, ZeekRecord } from '../../model/records.js';
+import type { Row } from '../fields.js';
+import type { Flow } from '../flows.js';
+import { type Analyzer, connId, type FrameContext } from './analyzer.js';
+
+export const FTP_LOGGED_COMMANDS: ReadonlySet<string> = new Set([
+  'APPE',
+  'DELE',
+  'RETR',
+  'STOR',
+  'STOU',
+  'ACCT',
+  'PORT',
+  'PASV',
+  'EPRT',
+  'EPSV',
+]);
+
+interface State {
+  user: string;
+  pending: FtpRecord[];
+}
+
+export class FtpAnalyzer implements Analyzer {
+  readonly name = 'ftp';
+
+  wants(row: Row): boolean {
+    return row.has('ftp.request.command') || row.has('ftp.response.code');
+  }
+
+  frame(ctx: FrameContext): void {
+    const { row, flow, ts } = ctx;
+    flow.services.add('ftp');
+    const st = flow.state<State>('ftp', () => ({ user: '<unknown>', pending: [] }));
+    const cmds = row.all('ftp.request.command');
+    const args = row.all('ftp.request.arg');
+    cmds.forEach((c, i) => {
+      const command = c.toUpperCase();
+      if (command === 'USER' && args[i]) st.user = args[i] as string;
+      const rec = { _path: 'ftp', ts, ...connId(flow), user: st.user, command } as FtpRecord;
+      if (args[i]) rec.arg = args[i];
+      st.pending.push(rec);
+    });
+    const codes = row.nums('ftp.response.code');
+    const msgs = row.all('ftp.response.arg');
+    codes.forEach((code, i) => {
+      // Intermediate multi-line or 1xx preliminary replies do not finish a command.
+      if (code < 200) return;
+      const rec = st.pending.shift();
+      if (!rec) return;
+      rec.reply_code = code;
+      if (msgs[i]) rec.reply_msg = msgs[i];
+      if (FTP_LOGGED_COMMANDS.has(rec.command ?? '')) ctx.emit(rec);
+    });
+  }
+
+  end(flow: Flow, emit: (rec: ZeekRecord) => void): void {
+    const st = flow.app.get('ftp') as State | undefined;
+    if (st) for (const rec of st.pending) if (FTP_LOGGED_COMMANDS.has(rec.command ?? '')) emit(rec);
+  }
+}
