@@ -5,6 +5,7 @@
  */
 import type { Conn, Emitter } from './emit.js';
 import { micros } from './time.js';
+import { isLocal } from './topology.js';
 
 export interface TlsSpec {
   readonly ts: number;
@@ -103,7 +104,7 @@ export function http(e: Emitter, s: HttpSpec): Conn {
   });
   reqs.forEach(([method, uri, status, bytes], i) => {
     const fuid = bytes > 0 ? r.zeekId('F') : undefined;
-    const mime = s.mime ?? (uri.endsWith('.crl') ? 'application/pkix-crl' : 'text/html');
+    const mime = s.mime ?? mimeOf(uri);
     e.record('http', c, s.ts + 0.002 + i * 0.05, {
       trans_depth: i + 1,
       method,
@@ -125,11 +126,30 @@ export function http(e: Emitter, s: HttpSpec): Conn {
         'files',
         c,
         s.ts + 0.01 + i * 0.05,
-        fileFields(e, fuid, 'HTTP', mime, undefined, bytes, false, true),
+        fileFields(e, fuid, 'HTTP', mime, undefined, bytes, false, isLocal(s.server)),
       );
     }
   });
   return c;
+}
+
+const MIME: Record<string, string> = {
+  crl: 'application/pkix-crl',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  css: 'text/css',
+  js: 'application/javascript',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  xml: 'application/xml',
+  json: 'application/json',
+};
+
+/** The MIME type Zeek's file analysis would find for a URI's body (by its extension; HTML otherwise). */
+export function mimeOf(uri: string): string {
+  const path = uri.split('?')[0] ?? uri;
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/') ? (MIME[path.slice(dot + 1).toLowerCase()] ?? 'text/html') : 'text/html';
 }
 
 /** The fields of a files.log record (identity fields come from the connection). */
@@ -295,7 +315,17 @@ export function smb(e: Emitter, s: SmbSpec): Conn {
         'files',
         c,
         t,
-        fileFields(e, fuid, 'SMB', f.mime, base, f.bytes ?? 0, write, !write, f.hashes),
+        fileFields(
+          e,
+          fuid,
+          'SMB',
+          f.mime,
+          base,
+          f.bytes ?? 0,
+          write,
+          isLocal(write ? s.client : s.server),
+          f.hashes,
+        ),
       );
     }
   }

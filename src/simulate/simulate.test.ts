@@ -178,3 +178,21 @@ test('writeSample still writes the demo sample', async () => {
   const s = writeSample(join(tmp, 'sample'), 2);
   assert.ok(s.records > 0);
 });
+
+test('vigil simulate: unknown scenario is a usage error; a run writes logs and truth.json', async () => {
+  const { runSimulate } = await import('../cli/simulate.js');
+  assert.equal(runSimulate('nope', { out: join(tmp, 'cli-bad'), seed: 1, format: 'tsv', quiet: true }), 2);
+  const dir = join(tmp, 'cli');
+  assert.equal(
+    runSimulate('enterprise', { out: dir, seed: 1, format: 'json', hosts: 10, days: 1, quiet: true }),
+    0,
+  );
+  assert.ok(existsSync(join(dir, 'truth.json')));
+  const first = JSON.parse(readFileSync(join(dir, 'conn.log'), 'utf8').split('\n')[0]!) as Record<
+    string,
+    unknown
+  >;
+  assert.equal(typeof first.ts, 'number');
+  assert.equal(first._path, undefined);
+  assert.ok(typeof first['id.orig_h'] === 'string');
+});
