@@ -7,7 +7,8 @@
  * came back briefly in the Jun 9 vulnerability checks. The link between the two is the finding.
  *
  * Observables: http (`user_agent`, `id.orig_h`/`id.resp_h` and their inside/outside side,
- * `status_code`, `uri`, `uid`); conn only to learn our public addresses (Zeek's `local_resp`). Prevalence is learned: distinct source hosts per user agent.
+ * `status_code`, `uri`, `uid`); conn only to learn our public addresses (Zeek's `local_resp`).
+ * Prevalence is learned: distinct source hosts per user agent.
  *
  * Thresholds:
  * - rare: used by at most `maxSourcesForRare` distinct source hosts (RITA's prevalence modifier
@@ -24,8 +25,8 @@
  *   payload (the lists web-vulnerability-scan uses), or `minProbeRequests` requests with at
  *   least `minProbeErrorShare` 4xx/5xx. A returning visitor with an odd browser build browses
  *   successfully; an internal app with its own UA is never seen from outside.
- * Threat 20–35 (a UA is a weak indicator; it links other detections), higher when the UA
- * crosses inside; certainty rises with episodes and sources.
+ * Threat 20–40 (a UA is a weak indicator; it links other detections), +12 when the UA crosses
+ * inside, +3 per probing episode; certainty rises with episodes and sources.
  */
 import type { ZeekRecord } from '../model/records.js';
 import { ATTACK_URI_NEEDLES, OwnAddresses, PathMatcher, SCANNER_PATHS, uriPath } from './perimeter-lists.js';
