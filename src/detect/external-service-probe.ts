@@ -7,8 +7,8 @@
  * the VPN, FTP and webmail services for days before the intrusion.
  *
  * Observables: conn (`id.orig_h` external, `id.resp_h` ours: internal per the network model, or
- * marked `local_resp` by Zeek — a public perimeter range missing from config still counts; `id.resp_p`/`proto`
- * → service, `conn_state`, `orig_bytes`+`resp_bytes`), http (`uri` under webmail or VPN-portal
+ * marked `local_resp` by Zeek — a public perimeter range missing from config still counts;
+ * `id.resp_p`/`proto` → service, `conn_state`, `orig_bytes`+`resp_bytes`), http (`uri` under webmail or VPN-portal
  * prefixes → `webmail` / `ssl-vpn`, `status_code`). GeoIP country/ASN of the source go in the
  * drivers and summary.
  *
