@@ -4,12 +4,23 @@
  * BZAR's Discovery set matches). Editable through config
  * (`detectors.rpc-targeted-recon.strongOperations` / `weakOperations`).
  *
+ * - **decisive**: session and logged-on-user hunting; one call reaches the DC score.
  * - **strong**: calls whose purpose is to list accounts, groups, members, sessions, logged-on
  *   users, shares, trusts or domain controllers (`net user /domain`, `net group … /domain`,
  *   BloodHound/SharpHound, PowerView, NetScan, `nltest /domain_trusts`, `nltest /dclist`).
  * - **weak**: lookups that ordinary clients and servers make every day (SID↔name translation,
  *   policy and group-membership queries); they only add depth to strong ones.
  */
+
+/**
+ * Session and logged-on-user hunting (PowerView `Get-NetSession`, BloodHound session
+ * collection): no Windows client calls these in normal operation (Microsoft restricted remote
+ * NetSessionEnum by default for that reason), so one call against a DC is enough.
+ */
+export const DECISIVE_ENUMERATION_OPERATIONS: readonly string[] = [
+  'srvsvc::NetrSessionEnum',
+  'wkssvc::NetrWkstaUserEnum',
+];
 
 export const STRONG_ENUMERATION_OPERATIONS: readonly string[] = [
   // MS-SAMR: users, groups, aliases and their members
@@ -29,15 +40,13 @@ export const STRONG_ENUMERATION_OPERATIONS: readonly string[] = [
   'lsarpc::LsarEnumerateAccountsWithUserRight',
   'lsarpc::LsarQueryTrustedDomainInfo',
   'lsarpc::LsarQueryTrustedDomainInfoByName',
-  // MS-SRVS: sessions, connections, open files, shares
-  'srvsvc::NetrSessionEnum',
+  // MS-SRVS: connections, open files, shares
   'srvsvc::NetrConnectionEnum',
   'srvsvc::NetrFileEnum',
   'srvsvc::NetrShareEnum',
   'srvsvc::NetrShareEnumSticky',
   'srvsvc::NetrServerTransportEnum',
-  // MS-WKST: logged-on users, mapped drives, computer names
-  'wkssvc::NetrWkstaUserEnum',
+  // MS-WKST: mapped drives, computer names
   'wkssvc::NetrUseEnum',
   'wkssvc::NetrEnumerateComputerNames',
   // MS-DRSR: domain controllers of the domain

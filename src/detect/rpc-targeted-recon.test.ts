@@ -126,13 +126,29 @@ describe('rpc-targeted-recon', () => {
     for (const [i, op] of WEAK_ENUMERATION_OPERATIONS.slice(0, 10).entries())
       recs.push(call(t + i, '10.20.0.150', '10.5.0.10', op));
     // Two strong calls (score 6) against a workstation: below the 9 for ordinary targets.
-    recs.push(call(t + 100, '10.20.0.151', '10.20.0.152', 'srvsvc::NetrSessionEnum'));
-    recs.push(call(t + 101, '10.20.0.151', '10.20.0.152', 'wkssvc::NetrWkstaUserEnum'));
+    recs.push(call(t + 100, '10.20.0.151', '10.20.0.152', 'srvsvc::NetrConnectionEnum'));
+    recs.push(call(t + 101, '10.20.0.151', '10.20.0.152', 'srvsvc::NetrFileEnum'));
     assert.deepEqual(run(recs, dcView(['10.5.0.10'])), []);
     recs.push(call(t + 102, '10.20.0.151', '10.20.0.152', 'srvsvc::NetrShareEnum'));
     const ds = run(recs, dcView(['10.5.0.10']));
     assert.equal(ds.length, 1);
     assert.ok(ds[0]!.drivers.some((x) => x.name === 'target role' && x.value === 'other'));
+  });
+
+  test('one session-hunting call against a DC is enough; against a workstation it is not', () => {
+    const r = rng(24);
+    const recs: ZeekRecord[] = [];
+    background(r, 2, '10.20.0.', ['10.5.0.10'], recs);
+    const t = T0 + 2 * DAY + 3600;
+    const hunt = call(t, '10.20.0.160', '10.5.0.10', 'srvsvc::NetrSessionEnum');
+    const ws = call(t + 5, '10.20.0.161', '10.20.0.170', 'srvsvc::NetrSessionEnum');
+    const ds = run([...recs, hunt, ws], dcView(['10.5.0.10']));
+    assert.equal(ds.length, 1);
+    assert.equal(ds[0]!.host, '10.20.0.160');
+    assert.deepEqual(
+      ds[0]!.evidence.map((e) => e.uid),
+      [hunt.uid],
+    );
   });
 
   test('habits survive checkpoint/restore', () => {

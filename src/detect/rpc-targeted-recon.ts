@@ -11,8 +11,9 @@
  * `DRSDomainControllerInfo`), internal → internal. The operation lists are a data module
  * (rpc-enumeration-ops.ts), editable in config.
  *
- * Score per (source, target) within `windowSeconds`: each distinct strong operation adds
- * `strongWeight` (3), each distinct weak lookup 1; repeats add nothing (paging through
+ * Score per (source, target) within `windowSeconds`: a decisive operation (session or
+ * logged-on-user hunting: `NetrSessionEnum`, `NetrWkstaUserEnum`) adds `decisiveWeight` (6), each
+ * distinct strong operation `strongWeight` (3), each distinct weak lookup 1; repeats add nothing (paging through
  * `SamrQueryDisplayInformation` is one call type). Fires when a target's score reaches
  * `minScore` (6: e.g. `net user /domain` = EnumerateDomains + EnumerateUsers; `net group
  * "Domain Admins" /domain` = GetMembersInGroup + lookups) against a domain controller or other
@@ -32,7 +33,11 @@
  */
 import type { ZeekRecord } from '../model/records.js';
 import { HabitSet, HostClock, type HostClockJson, listSome, minutes } from './recon-baseline.js';
-import { STRONG_ENUMERATION_OPERATIONS, WEAK_ENUMERATION_OPERATIONS } from './rpc-enumeration-ops.js';
+import {
+  DECISIVE_ENUMERATION_OPERATIONS,
+  STRONG_ENUMERATION_OPERATIONS,
+  WEAK_ENUMERATION_OPERATIONS,
+} from './rpc-enumeration-ops.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample } from './window.js';
 
@@ -51,6 +56,8 @@ export const rpcTargetedReconMeta = {
     minStrongOperations: 1,
     /** Score of one distinct strong operation (a weak one scores 1). */
     strongWeight: 3,
+    /** Score of one decisive operation (session / logged-on-user hunting). */
+    decisiveWeight: 6,
     /** Event-time window per (source, target), seconds. */
     windowSeconds: 900,
     /** Event-time seconds after the first record during which habits are learned (1 day). */
@@ -59,7 +66,9 @@ export const rpcTargetedReconMeta = {
     learningFloorFactor: 2,
     /** Hosts first seen later than this after the start are new: no learning allowance. */
     newHostGraceSeconds: 3_600,
-    /** `endpoint::operation` calls that list accounts, groups, sessions, shares, trusts, DCs. */
+    /** `endpoint::operation` session/logged-on-user hunting: one call reaches `minScore`. */
+    decisiveOperations: DECISIVE_ENUMERATION_OPERATIONS,
+    /** `endpoint::operation` calls that list accounts, groups, shares, trusts, DCs. */
     strongOperations: STRONG_ENUMERATION_OPERATIONS,
     /** `endpoint::operation` lookups ordinary clients make; they add depth only. */
     weakOperations: WEAK_ENUMERATION_OPERATIONS,
@@ -120,6 +129,7 @@ export function createRpcTargetedRecon(): Detector<T> {
     };
     for (const op of t.weakOperations) put(op, 1);
     for (const op of t.strongOperations) put(op, t.strongWeight);
+    for (const op of t.decisiveOperations) put(op, t.decisiveWeight);
     weights = w;
   };
 
