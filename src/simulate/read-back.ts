@@ -5,7 +5,7 @@ import type { ZeekRecord } from '../model/records.js';
 /** Reads a directory with Vigil's own reader; returns records per log type and the reject count. */
 export async function readBack(
   dir: string,
-): Promise<{ byLog: Map<string, ZeekRecord[]>; rejected: number; total: number }> {
+): Promise<{ byLog: Map<string, ZeekRecord[]>; rejected: number; total: number; late: number }> {
   const run = new IngestRun([dir], {});
   const byLog = new Map<string, ZeekRecord[]>();
   let total = 0;
@@ -17,5 +17,5 @@ export async function readBack(
       else byLog.set(r._path, [r]);
     }
   }
-  return { byLog, rejected: run.sink.total, total };
+  return { byLog, rejected: run.sink.total, total, late: run.summary().late };
 }

@@ -60,8 +60,9 @@ for (const format of ['tsv', 'json'] as const) {
   test(`every written ${format} file reads back through IngestRun with zero rejects; truth uids exist`, async () => {
     const dir = join(tmp, `read-${format}`);
     const res = simulateToDir('reference-incident', dir, { seed: 3, format, ...SMALL });
-    const { byLog, rejected, total } = await readBack(dir);
+    const { byLog, rejected, total, late } = await readBack(dir);
     assert.equal(rejected, 0);
+    assert.equal(late, 0, 'records out of time order beyond the reorder window');
     assert.equal(total, res.records);
     for (const l of res.logs) assert.equal(byLog.get(l.log)?.length, l.records, l.log);
     // Every protocol record has its conn record (same uid).

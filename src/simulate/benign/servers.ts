@@ -227,10 +227,30 @@ export function adminRdp(ctx: SimContext, from: number, to: number, midnights: I
         const t = m + r.between(9, 17.5) * HOUR;
         if (t < from || t >= to) continue;
         const duration = r.between(120, 2400);
+        const server = r.pick(targets);
+        if (r.chance(0.3)) {
+          // Admins also reach servers' C$ in hours (log collection, hot fixes).
+          const share = `\\\\${server.name}\\C$`;
+          smb(e, {
+            ts: t - r.between(30, 600),
+            client: admin.ip,
+            server: server.ip,
+            kerberos: true,
+            trees: [share],
+            files: [
+              {
+                share,
+                name: 'Windows\\Logs\\CBS\\CBS.log',
+                actions: ['SMB::FILE_OPEN', 'SMB::FILE_READ', 'SMB::FILE_CLOSE'],
+                bytes: r.int(200_000, 4_000_000),
+              },
+            ],
+          });
+        }
         rdp(e, {
           ts: t,
           client: admin.ip,
-          server: r.pick(targets).ip,
+          server: server.ip,
           cookie: (admin.user?.adminAccount ?? 'admin').slice(0, 9),
           security: 'HYBRID',
           duration,

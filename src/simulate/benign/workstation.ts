@@ -235,12 +235,17 @@ function activity(ctx: SimContext, plan: DayPlan, t: number, ua: string): void {
       const name = r.pick(DOC_NAMES);
       const write = r.chance(0.25);
       const bytes = Math.round(r.logNormal(120_000, 1.2));
+      // Opening \\FS01 in Explorer lists its shares first (srvsvc over IPC$).
+      const browse = r.chance(0.1);
       smb(e, {
         ts: t,
         client: ip,
         server: fs.ip,
         kerberos: true,
-        trees: [`\\\\${fs.name}\\shared`],
+        trees: browse ? [`\\\\${fs.name}\\IPC$`, `\\\\${fs.name}\\shared`] : [`\\\\${fs.name}\\shared`],
+        rpc: browse
+          ? [{ pipe: '\\pipe\\srvsvc', endpoint: 'srvsvc', operation: 'NetrShareEnum' }]
+          : undefined,
         files: [
           {
             share: `\\\\${fs.name}\\shared`,
