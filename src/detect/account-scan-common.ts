@@ -17,6 +17,7 @@ import {
   type HostClockJson,
   listSome,
   minutes,
+  oldestIn,
   PeakBaseline,
   type PeakBaselineJson,
 } from './recon-baseline.js';
@@ -195,7 +196,7 @@ export function createAccountScan<T extends AccountScanThresholds>(spec: Account
         ],
         evidence: st.evidence.items,
         evidenceCount: st.evidence.count,
-        summary: `${src} tried ${nAccounts} accounts over ${spec.protocol} in ${minutes(ts - st.firstTs)} min, ${nFailed} failed (${kind})`,
+        summary: `${src} tried ${nAccounts} accounts over ${spec.protocol} within ${minutes(ts - oldestIn([st.accounts], ts))} min, ${nFailed} failed (${kind})`,
         firstTs: st.firstTs,
         lastTs: ts,
       });

@@ -34,6 +34,7 @@ import {
   type HostClockJson,
   listSome,
   minutes,
+  oldestIn,
   PeakBaseline,
   type PeakBaselineJson,
   setOf,
@@ -252,7 +253,7 @@ function emit(ctx: DetectorContext<T>, st: SourceState, g: Trigger): void {
     ],
     evidence: st.evidence.items,
     evidenceCount: st.evidence.count,
-    summary: `${g.src} ${why.join(', ')} on ${servers.size} servers in ${minutes(g.ts - st.firstTs)} min`,
+    summary: `${g.src} ${why.join(', ')} on ${servers.size} servers within ${minutes(g.ts - oldestIn([st.shares, st.enumHosts, st.writeChecks], g.ts))} min`,
     firstTs: st.firstTs,
     lastTs: g.ts,
   });

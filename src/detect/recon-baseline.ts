@@ -31,6 +31,7 @@
  * minutes, whether or not Vigil had been running for a day.
  */
 import type { HostView } from './types.js';
+import type { TimedSet } from './window.js';
 
 export const DAY_SECONDS = 86_400;
 
@@ -345,6 +346,16 @@ export function setOf(
     cache.set(list, s);
   }
   return s;
+}
+
+/** Event time of the least recently seen value still counted in a window (`ts` when empty). */
+export function oldestIn(sets: readonly TimedSet[], ts: number): number {
+  let oldest = ts;
+  for (const set of sets) {
+    const first = set.entries().next();
+    if (!first.done && first.value[1] < oldest) oldest = first.value[1];
+  }
+  return oldest;
 }
 
 /** Human minutes with one decimal. */

@@ -34,6 +34,7 @@ import {
   type HostClockJson,
   listSome,
   minutes,
+  oldestIn,
   PeakBaseline,
   type PeakBaselineJson,
 } from './recon-baseline.js';
@@ -163,7 +164,7 @@ export function createRpcRecon(): Detector<T> {
         ],
         evidence: st.evidence.items,
         evidenceCount: st.evidence.count,
-        summary: `${src} made RPC calls to ${n} internal hosts in ${minutes(ts - st.firstTs)} min (threshold ${thr.value}${thr.learning ? ', learning' : `, normal here ≤${Math.max(thr.hostNormal, thr.networkNormal)}`})`,
+        summary: `${src} made RPC calls to ${n} internal hosts within ${minutes(ts - oldestIn([st.targets], ts))} min (threshold ${thr.value}${thr.learning ? ', learning' : `, normal here ≤${Math.max(thr.hostNormal, thr.networkNormal)}`})`,
         firstTs: st.firstTs,
         lastTs: ts,
       });
