@@ -8,7 +8,6 @@ import type { ZeekRecord } from '../model/records.js';
 import { DomainStats } from './domains.js';
 import { Enricher } from './enricher.js';
 import { GeoIp } from './geoip.js';
-import { IdentityHostView } from './host-view.js';
 import { detectType, IntelStore, loadIntel, splitCsv } from './intel.js';
 
 function tmp(name: string, text: string): string {
@@ -232,69 +231,4 @@ test('enricher: domain prevalence per host, intel hits carry the internal host, 
   assert.equal(ext.geo?.country, 'RU');
   const int = e.endpoint('10.9.0.5', ts + 3);
   assert.equal(int.host?.name, 'WIN-5E3B6M3GKQO');
-});
-
-test('IdentityHostView answers the detection engine’s HostView from the identity layer', () => {
-  const cfg = defaultConfig();
-  cfg.network.vpnPools = ['10.9.0.0/24'];
-  cfg.network.businessHours.timeZone = 'Asia/Tokyo';
-  const e = new Enricher(cfg);
-  const hv = new IdentityHostView(e);
-  const ts = Date.parse('2021-06-12T18:01:00+09:00') / 1000;
-  const see = (rec: ZeekRecord) => e.observe(rec);
-  see(
-    r('ntlm', ts, {
-      'id.orig_h': '10.9.0.5',
-      'id.resp_h': '10.5.0.2',
-      'id.resp_p': 445,
-      hostname: 'WIN-5E3B6M3GKQO',
-      username: 'y.mori',
-      domainname: 'CORP',
-    }),
-  );
-  see(
-    r('kerberos', ts + 1, {
-      'id.orig_h': '10.5.3.3',
-      'id.resp_h': '10.5.0.2',
-      'id.resp_p': 88,
-      client: 'PC1$/CORP.LOCAL',
-    }),
-  );
-  see(
-    r('conn', ts + 2, {
-      'id.orig_h': '10.5.3.3',
-      'id.resp_h': '10.5.0.2',
-      'id.resp_p': 389,
-      proto: 'tcp',
-      conn_state: 'SF',
-    }),
-  );
-  const key = hv.hostKey('10.9.0.5', ts + 5);
-  assert.equal(key, 'name:WIN-5E3B6M3GKQO');
-  assert.deepEqual(hv.names(key), ['WIN-5E3B6M3GKQO']);
-  assert.equal(hv.firstSeen(key), ts);
-  assert.equal(hv.isVpnAddress('10.9.0.5'), true);
-  assert.equal(hv.isGenericName('win-5e3b6m3gkqo'), true);
-  assert.equal(hv.isGenericName('PC1'), false);
-  assert.equal(hv.inBusinessHours(ts), false);
-  assert.equal(hv.accountFirstSeenOnHost('CORP\\y.mori', key), ts);
-  assert.equal(hv.accountFirstSeenOnHost('CORP\\someone', key), undefined);
-  const dc = hv.hostKey('10.5.0.2', ts + 2);
-  assert.equal(dc, 'ip:10.5.0.2');
-  assert.ok(hv.roles(dc).has('domain-controller'));
-  assert.equal(hv.isHighValue(dc), true);
-  assert.equal(hv.isHighValue(key), false);
-  assert.deepEqual(hv.geo('77.88.8.8'), { country: 'RU' });
-  assert.equal(hv.geo('10.5.0.2'), undefined);
-  assert.equal(hv.hostKey('77.88.8.8', ts), '77.88.8.8');
-  // The same client later on another pool address: the same key.
-  see(
-    r('ntlm', ts + 9 * 3600, {
-      'id.orig_h': '10.9.0.9',
-      'id.resp_h': '10.5.0.2',
-      'id.resp_p': 445,
-      hostname: 'WIN-5E3B6M3GKQO',
-    }),
-  );
-  assert.equal(hv.hostKey('10.9.0.9', ts + 9 * 3600), key);
 });
