@@ -15,6 +15,7 @@ import {
   BREADTH_DEFAULTS,
   HostClock,
   type HostClockJson,
+  hostLabel,
   listSome,
   minutes,
   oldestIn,
@@ -196,7 +197,7 @@ export function createAccountScan<T extends AccountScanThresholds>(spec: Account
         ],
         evidence: st.evidence.items,
         evidenceCount: st.evidence.count,
-        summary: `${src} tried ${nAccounts} accounts over ${spec.protocol} within ${minutes(ts - oldestIn([st.accounts], ts))} min, ${nFailed} failed (${kind})`,
+        summary: `${hostLabel(hosts, host, src)} tried ${nAccounts} accounts over ${spec.protocol} within ${minutes(ts - oldestIn([st.accounts], ts))} min, ${nFailed} failed (${kind})`,
         firstTs: st.firstTs,
         lastTs: ts,
       });

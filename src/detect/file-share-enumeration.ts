@@ -32,6 +32,7 @@ import {
   baseName,
   HostClock,
   type HostClockJson,
+  hostLabel,
   listSome,
   minutes,
   oldestIn,
@@ -253,7 +254,7 @@ function emit(ctx: DetectorContext<T>, st: SourceState, g: Trigger): void {
     ],
     evidence: st.evidence.items,
     evidenceCount: st.evidence.count,
-    summary: `${g.src} ${why.join(', ')} on ${servers.size} servers within ${minutes(g.ts - oldestIn([st.shares, st.enumHosts, st.writeChecks], g.ts))} min`,
+    summary: `${hostLabel(ctx.hosts, g.host, g.src)} ${why.join(', ')} on ${servers.size} servers within ${minutes(g.ts - oldestIn([st.shares, st.enumHosts, st.writeChecks], g.ts))} min`,
     firstTs: st.firstTs,
     lastTs: g.ts,
   });

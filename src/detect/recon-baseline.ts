@@ -358,6 +358,12 @@ export function oldestIn(sets: readonly TimedSet[], ts: number): number {
   return oldest;
 }
 
+/** `10.5.0.70 (WIN-YF76VYWGUIM)` when the identity layer knows a name, else the address. */
+export function hostLabel(hosts: HostView, host: string, ip: string): string {
+  const name = hosts.names(host)[0];
+  return name === undefined ? ip : `${ip} (${name})`;
+}
+
 /** Human minutes with one decimal. */
 export function minutes(seconds: number): number {
   return Math.round(seconds / 6) / 10;

@@ -131,6 +131,17 @@ describe('rpc-recon', () => {
     assert.ok(ds[0]!.drivers.some((x) => x.name === 'threshold' && x.value === 12));
   });
 
+  test('the summary names the host when the identity layer knows it', () => {
+    // The fallback view with one name: everything else as IpHostView answers it.
+    const names = (h: string): readonly string[] => (h === '10.8.0.70' ? ['WIN-YF76VYWGUIM'] : []);
+    const named = new Proxy(new IpHostView(), {
+      get: (target, prop, receiver) => (prop === 'names' ? names : Reflect.get(target, prop, receiver)),
+    }) as HostView;
+    const ds = run(recon(rng(16), T0 + 100, '10.8.0.70', '10.7.0.', 40), named);
+    assert.equal(ds.length, 1);
+    assert.match(ds[0]!.summary, /^10\.8\.0\.70 \(WIN-YF76VYWGUIM\) made RPC calls to \d+ internal hosts/);
+  });
+
   test('benign: DCs answering many clients stay quiet (responders are never the source)', () => {
     const r = rng(11);
     const recs: ZeekRecord[] = [];

@@ -32,6 +32,7 @@ import {
   BREADTH_DEFAULTS,
   HostClock,
   type HostClockJson,
+  hostLabel,
   listSome,
   minutes,
   oldestIn,
@@ -164,7 +165,7 @@ export function createRpcRecon(): Detector<T> {
         ],
         evidence: st.evidence.items,
         evidenceCount: st.evidence.count,
-        summary: `${src} made RPC calls to ${n} internal hosts within ${minutes(ts - oldestIn([st.targets], ts))} min (threshold ${thr.value}${thr.learning ? ', learning' : `, normal here ≤${Math.max(thr.hostNormal, thr.networkNormal)}`})`,
+        summary: `${hostLabel(hosts, host, src)} made RPC calls to ${n} internal hosts within ${minutes(ts - oldestIn([st.targets], ts))} min (threshold ${thr.value}${thr.learning ? ', learning' : `, normal here ≤${Math.max(thr.hostNormal, thr.networkNormal)}`})`,
         firstTs: st.firstTs,
         lastTs: ts,
       });

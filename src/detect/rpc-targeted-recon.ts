@@ -32,7 +32,7 @@
  * kinds of enumeration.
  */
 import type { ZeekRecord } from '../model/records.js';
-import { HabitSet, HostClock, type HostClockJson, listSome, minutes } from './recon-baseline.js';
+import { HabitSet, HostClock, type HostClockJson, hostLabel, listSome, minutes } from './recon-baseline.js';
 import {
   DECISIVE_ENUMERATION_OPERATIONS,
   STRONG_ENUMERATION_OPERATIONS,
@@ -214,7 +214,7 @@ export function createRpcTargetedRecon(): Detector<T> {
         ],
         evidence: tg.evidence.items,
         evidenceCount: tg.evidence.count,
-        summary: `${src} enumerated ${isDc ? 'domain controller ' : ''}${dst} over RPC in ${minutes(ts - tg.firstTs)} min: ${listSome(
+        summary: `${hostLabel(hosts, host, src)} enumerated ${isDc ? 'domain controller ' : ''}${hostLabel(hosts, targetKey, dst)} over RPC in ${minutes(ts - tg.firstTs)} min: ${listSome(
           opsList.map((o) => o.slice(o.indexOf('::') + 2)),
           4,
         )}`,

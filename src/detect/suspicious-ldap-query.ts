@@ -38,7 +38,15 @@ import {
   PRIVILEGED_FILTER_TOKENS,
   TRUST_FILTER_TOKENS,
 } from './ldap-recon-filters.js';
-import { DAY_SECONDS, HabitSet, HostClock, type HostClockJson, listSome, minutes } from './recon-baseline.js';
+import {
+  DAY_SECONDS,
+  HabitSet,
+  HostClock,
+  type HostClockJson,
+  hostLabel,
+  listSome,
+  minutes,
+} from './recon-baseline.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample } from './window.js';
 
@@ -252,7 +260,7 @@ export function createSuspiciousLdapQuery(): Detector<T> {
         ],
         evidence: st.evidence.items,
         evidenceCount: st.evidence.count,
-        summary: `${src} ran ${st.queries.size} recon-shaped LDAP searches in ${minutes(ts - st.firstTs)} min: ${listSome(described, 3)}`,
+        summary: `${hostLabel(hosts, host, src)} ran ${st.queries.size} recon-shaped LDAP searches in ${minutes(ts - st.firstTs)} min: ${listSome(described, 3)}`,
         firstTs: st.firstTs,
         lastTs: ts,
       });
