@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLogFile } from '../ingest/file-source.js';
+import { parallelStats } from '../ingest/parallel.js';
 import { RejectSink } from '../ingest/rejects.js';
 import { IngestRun } from '../ingest/run.js';
 import type { ZeekRecord } from '../model/records.js';
@@ -33,6 +34,10 @@ interface Measured {
   readonly cpuSeconds: number;
   readonly maxRssMiB: number;
   readonly check: number;
+  /** Parallel path only: worker decode and main-thread materialise time, lines declined. */
+  readonly decodeMs?: number;
+  readonly materializeMs?: number;
+  readonly declinedLines?: number;
 }
 
 const MEASURES = [
@@ -240,7 +245,15 @@ async function measureChild(kind: Measure, file: string, workers: number): Promi
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(c0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { records, seconds, cpuSeconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, check };
+  const { decodeMs, materializeMs, declinedLines } = parallelStats;
+  return {
+    records,
+    seconds,
+    cpuSeconds,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    check,
+    ...(parallelStats.blocks > 0 ? { decodeMs, materializeMs, declinedLines } : {}),
+  };
 }
 
 // ---------------------------------------------------------------- driver
@@ -313,6 +326,16 @@ async function main(): Promise<void> {
         `CPU ${cpu.toFixed(2).padStart(5)} µs/rec  peak RSS ${rss(k).toFixed(0).padStart(5)} MiB` +
         `   [${ms.map((m) => m.seconds.toFixed(2)).join(' ')} s]`,
     );
+    const par = ms.filter((m) => m.decodeMs !== undefined);
+    if (par.length > 0) {
+      const per = (f: (m: Measured) => number): string =>
+        median(par.map((m) => (f(m) * 1e3) / m.records)).toFixed(2);
+      rows.push(
+        `${''.padEnd(44)}   workers decoding ${per((m) => m.decodeMs!)} µs/rec (wall, summed), ` +
+          `main thread materialising ${per((m) => m.materializeMs!)} µs/rec, ` +
+          `lines left to the regular parser ${median(par.map((m) => m.declinedLines!))}`,
+      );
+    }
   };
   line('bare-json', 'bare JSON.parse loop (1 thread)');
   line('vigil-json-1', 'Vigil JSON reader, workers 0', 'bare-json');
