@@ -14,6 +14,7 @@ export type SimLog =
   | 'dns'
   | 'http'
   | 'ssl'
+  | 'x509'
   | 'files'
   | 'smb_files'
   | 'smb_mapping'
@@ -42,6 +43,7 @@ export const SIM_LOGS: readonly SimLog[] = [
   'smb_files',
   'smb_mapping',
   'ssl',
+  'x509',
 ];
 
 export interface TruthMark {
@@ -67,6 +69,14 @@ export class LogSink {
   mark: TruthMark | undefined;
   /** Records pushed so far (drained or not). */
   total = 0;
+  private readonly onceKeys = new Set<string>();
+
+  /** True the first time `key` is seen (e.g. a certificate logged once a day). */
+  once(key: string): boolean {
+    if (this.onceKeys.has(key)) return false;
+    this.onceKeys.add(key);
+    return true;
+  }
 
   /** Adds a record: `id` (connection identity) and `fields`; unset (undefined) fields are left out. */
   push(log: SimLog, ts: number, fields: Fields, id?: Conn['id']): void {

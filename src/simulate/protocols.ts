@@ -4,6 +4,7 @@
  * Each writes the conn record and the protocol records Zeek would write for it.
  */
 import type { Conn, Emitter } from './emit.js';
+import { Rng, subSeed } from './rand.js';
 import { micros } from './time.js';
 import { isLocal } from './topology.js';
 
@@ -37,20 +38,65 @@ export function tls(e: Emitter, s: TlsSpec): Conn {
     state: established ? 'SF' : 'RSTR',
   });
   const v13 = r.chance(0.7);
+  const resumed = !v13 && r.chance(0.2);
   e.record('ssl', c, s.ts + r.between(0.01, 0.08), {
     version: v13 ? 'TLSv13' : 'TLSv12',
     cipher: r.pick(v13 ? TLS13 : TLS12),
     curve: 'x25519',
     server_name: s.sni,
-    resumed: !v13 && r.chance(0.2),
+    resumed,
     next_protocol: v13 ? undefined : 'h2',
     established,
     ssl_history: v13 ? 'CsiI' : 'CsxknGIi',
-    cert_chain_fps: v13 ? undefined : [r.hex(64)],
+    cert_chain_fps: v13 ? undefined : resumed ? [] : [certificate(e, s.ts, s.sni ?? s.server)],
     client_cert_chain_fps: v13 ? undefined : [],
     sni_matches_cert: v13 || s.sni === undefined ? undefined : true,
   });
   return c;
+}
+
+const PUBLIC_CAS = [
+  'CN=DigiCert TLS RSA SHA256 2020 CA1,O=DigiCert Inc,C=US',
+  'CN=GTS CA 1C3,O=Google Trust Services LLC,C=US',
+  "CN=R3,O=Let's Encrypt,C=US",
+  'CN=Microsoft RSA TLS CA 02,O=Microsoft Corporation,C=US',
+];
+
+/**
+ * The server certificate of `name` (same fingerprint every time), written to x509.log once a
+ * day, as Zeek 6+ does; returns its fingerprint for `cert_chain_fps`.
+ */
+export function certificate(e: Emitter, ts: number, name: string, selfSigned = false): string {
+  const r = new Rng(subSeed(0x7c3a9e51, name));
+  const fp = r.hex(64);
+  if (e.sink.once(`${fp}:${Math.floor(ts / 86400)}`)) {
+    const internal = isLocal(name) || name.endsWith('.local') || name.startsWith('10.');
+    const issuer = selfSigned
+      ? `CN=${name}`
+      : internal
+        ? 'CN=CORP-DC1-CA,DC=corp,DC=local'
+        : r.pick(PUBLIC_CAS);
+    const notBefore = Math.floor(ts / 86400) * 86400 - r.int(20, 300) * 86400;
+    e.sink.push('x509', ts, {
+      fingerprint: fp,
+      'certificate.version': 3,
+      'certificate.serial': r.hex(32).toUpperCase(),
+      'certificate.subject': `CN=${name}`,
+      'certificate.issuer': issuer,
+      'certificate.not_valid_before': notBefore,
+      'certificate.not_valid_after': notBefore + (selfSigned ? 182 : 397) * 86400,
+      'certificate.key_alg': 'rsaEncryption',
+      'certificate.sig_alg': 'sha256WithRSAEncryption',
+      'certificate.key_type': 'rsa',
+      'certificate.key_length': 2048,
+      'certificate.exponent': '65537',
+      'san.dns': selfSigned ? undefined : [name],
+      'basic_constraints.ca': selfSigned ? undefined : false,
+      host_cert: true,
+      client_cert: false,
+    });
+  }
+  return fp;
 }
 
 export interface HttpSpec {
@@ -472,7 +518,7 @@ export function rdp(e: Emitter, s: RdpSpec): Conn {
       resumed: false,
       established: true,
       ssl_history: 'CsxknGIi',
-      cert_chain_fps: [r.hex(64)],
+      cert_chain_fps: [certificate(e, s.ts, s.server, true)],
       client_cert_chain_fps: [],
     });
   }
