@@ -144,6 +144,21 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/api/me',
+      responses: {
+        200: json(z.object({ name: z.string(), role: z.enum(ROLES) }), 'who the token belongs to'),
+        ...E,
+      },
+    }),
+    (c) => {
+      const p = c.get('principal');
+      return c.json({ name: p.name, role: p.role }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/api/overview',
       responses: {
         200: json(
