@@ -18,7 +18,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, sta
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readLogFile } from '../ingest/file-source.js';
+import { defaultWorkers, readLogFile } from '../ingest/file-source.js';
 import { parallelStats } from '../ingest/parallel.js';
 import { RejectSink } from '../ingest/rejects.js';
 import { IngestRun } from '../ingest/run.js';
@@ -277,13 +277,13 @@ async function main(): Promise<void> {
   if (childAt >= 0) {
     const kind = process.argv[childAt + 1] as Measure;
     const file = process.argv[childAt + 2]!;
-    const result = await measureChild(kind, file, arg('--workers', 2));
+    const result = await measureChild(kind, file, arg('--workers', defaultWorkers()));
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
   const n = arg('--records', 2_000_000);
   const runs = Math.max(1, arg('--runs', 3));
-  const workers = arg('--workers', 2);
+  const workers = arg('--workers', defaultWorkers());
   const only = process.argv.includes('--only')
     ? process.argv[process.argv.indexOf('--only') + 1]!.split(',')
     : [];

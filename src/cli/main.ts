@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--workers <n>',
-      'worker threads that decode big files (default: one per core, at most 4; 0 = main thread only)',
+      'worker threads that decode big files (default: cores - 1, at most 4; 0 = main thread only)',
       positiveNumber('--workers'),
     )
     // live tail (src/ingest/tail.ts)
