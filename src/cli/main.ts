@@ -264,10 +264,15 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('generate a small sample network and analyse it (what `npm run demo` runs)')
-    .option('--out <dir>', 'where to write the sample logs (default: a temporary directory)')
-    .action(async (opts: { out?: string }) => {
-      process.exitCode = await runDemo(opts.out);
+    .description(
+      'replay the reference incident end to end: detections, Critical hosts, DC isolation, console',
+    )
+    .option('--out <dir>', 'where to write the logs, store and audit (default: a temporary directory)')
+    .option('--seed <n>', 'simulator seed', positiveNumber('--seed'), 1)
+    .option('--no-serve', 'stop after the timeline instead of serving the console')
+    .option('--listen <host:port>', 'console address', '127.0.0.1:8080')
+    .action(async (opts: { out?: string; seed: number; serve: boolean; listen: string }) => {
+      process.exitCode = await runDemo(opts);
     });
 
   // simulator (src/simulate/)
