@@ -11,7 +11,7 @@ import { simulateToDir } from '../simulate/index.js';
 import { sharedData } from '../test-support/shared-data.js';
 import { isGenericHostName, normaliseHostName, parseAccount } from './names.js';
 import { loadState, saveState } from './state.js';
-import { IdentityTracker } from './tracker.js';
+import { IdentityTracker, ptrToIp } from './tracker.js';
 
 const DATA = sharedData('zeek') ?? join(import.meta.dirname, '../../../shared/data/zeek');
 const OTRF = join(DATA, 'otrf-security-datasets/compound');
@@ -273,6 +273,21 @@ test('conflicting names: weaker sources never rename; conflicts are recorded', (
   assert.match(h.conflicts[1]!, /rdp named 10\.5\.3\.28 "SOMETHING"/);
   // The 10.5.0.10 KDC got DNS + KDC evidence.
   assert.equal(tr.hostAt('10.5.0.10', T0)?.clients('kdc'), 1);
+});
+
+test('reverse-DNS names: IPv4 and IPv6 (as Zeek writes addresses)', () => {
+  assert.equal(ptrToIp('2.0.5.10.in-addr.arpa'), '10.5.0.2');
+  assert.equal(ptrToIp('2.0.5.10.IN-ADDR.ARPA.'), '10.5.0.2');
+  assert.equal(ptrToIp('0.5.10.in-addr.arpa'), undefined);
+  assert.equal(
+    ptrToIp('b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa'),
+    '4321:0:1:2:3:4:567:89ab',
+  );
+  assert.equal(
+    ptrToIp('1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa'),
+    'fd00::1',
+  );
+  assert.equal(ptrToIp('example.com'), undefined);
 });
 
 test('DNS names an address before it is active (A and PTR), applied when it is', () => {

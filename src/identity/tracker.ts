@@ -18,6 +18,7 @@
  * answers) do the heavier work, and they are a small fraction of records.
  */
 
+import ipaddr from 'ipaddr.js';
 import {
   type AddrClass,
   type IpKey,
@@ -110,13 +111,33 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** `4.1.168.192.in-addr.arpa` → `192.168.1.4`; undefined for anything else (IPv6 PTR not handled). */
-export function ptrToIPv4(q: string): string | undefined {
-  const lower = q.toLowerCase();
-  if (!lower.endsWith('.in-addr.arpa')) return undefined;
-  const parts = lower.slice(0, -13).split('.');
-  if (parts.length !== 4) return undefined;
-  return `${parts[3]}.${parts[2]}.${parts[1]}.${parts[0]}`;
+/**
+ * The address a reverse-DNS name stands for: `4.1.168.192.in-addr.arpa` → `192.168.1.4`,
+ * `…0.0.d.f.ip6.arpa` (32 nibbles) → the IPv6 address as Zeek writes it (RFC 5952); undefined
+ * for anything else.
+ */
+export function ptrToIp(q: string): string | undefined {
+  let lower = q.toLowerCase();
+  if (lower.endsWith('.')) lower = lower.slice(0, -1);
+  if (lower.endsWith('.in-addr.arpa')) {
+    const parts = lower.slice(0, -13).split('.');
+    if (parts.length !== 4) return undefined;
+    const ip = `${parts[3]}.${parts[2]}.${parts[1]}.${parts[0]}`;
+    return parseIPv4(ip) >= 0 ? ip : undefined;
+  }
+  if (lower.endsWith('.ip6.arpa')) {
+    const nibbles = lower.slice(0, -9).split('.');
+    if (nibbles.length !== 32 || nibbles.some((n) => !/^[0-9a-f]$/.test(n))) return undefined;
+    const hex = nibbles.reverse().join('');
+    const groups: string[] = [];
+    for (let i = 0; i < 32; i += 4) groups.push(hex.slice(i, i + 4));
+    try {
+      return ipaddr.IPv6.parse(groups.join(':')).toRFC5952String();
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 export class IdentityTracker {
@@ -613,7 +634,7 @@ export class IdentityTracker {
     if (!Array.isArray(answers) || q === undefined) return;
     const qt = rec.qtype_name;
     if (qt === 'PTR') {
-      const ip = ptrToIPv4(q);
+      const ip = ptrToIp(q);
       if (ip === undefined) return;
       for (const a of answers) {
         const n = normaliseHostName(String(a));
