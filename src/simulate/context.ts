@@ -11,7 +11,7 @@ export interface SimContext {
 
 /** A context whose emitter draws from its own stream (one per behaviour or playbook). */
 export function forked(ctx: SimContext, rand: Rng): SimContext {
-  return { net: ctx.net, e: new Emitter(ctx.e.sink, rand) };
+  return { net: ctx.net, e: new Emitter(ctx.e.sink, rand, ctx.e.isLocal) };
 }
 
 /** Kerberos principal as Zeek writes it: `name/REALM`. */

@@ -7,7 +7,7 @@ import type { ZeekRecord } from '../model/records.js';
 import type { ZeekValue } from '../model/zeek-types.js';
 import type { Rng } from './rand.js';
 import { micros } from './time.js';
-import { isLocal } from './topology.js';
+import { localTest } from './topology.js';
 
 export type SimLog =
   | 'conn'
@@ -179,6 +179,8 @@ export class Emitter {
   constructor(
     readonly sink: LogSink,
     readonly rand: Rng,
+    /** Whether an address belongs to the site (conn `local_orig`/`local_resp`, files `local_orig`). */
+    readonly isLocal: (ip: string) => boolean = localTest('10.5'),
   ) {}
 
   /** Writes one conn record and returns its identity for the protocol records. */
@@ -238,8 +240,8 @@ export class Emitter {
       orig_bytes: duration === undefined && proto === 'tcp' ? undefined : ob,
       resp_bytes: duration === undefined && proto === 'tcp' ? undefined : rb,
       conn_state: proto === 'udp' && rp === 0 ? 'S0' : state,
-      local_orig: isLocal(spec.orig),
-      local_resp: isLocal(spec.resp),
+      local_orig: this.isLocal(spec.orig),
+      local_resp: this.isLocal(spec.resp),
       missed_bytes: 0,
       history,
       orig_pkts: op,

@@ -6,7 +6,6 @@
 import type { Conn, Emitter } from './emit.js';
 import { Rng, subSeed } from './rand.js';
 import { micros } from './time.js';
-import { isLocal } from './topology.js';
 
 export interface TlsSpec {
   readonly ts: number;
@@ -70,7 +69,7 @@ export function certificate(e: Emitter, ts: number, name: string, selfSigned = f
   const r = new Rng(subSeed(0x7c3a9e51, name));
   const fp = r.hex(64);
   if (e.sink.once(`${fp}:${Math.floor(ts / 86400)}`)) {
-    const internal = isLocal(name) || name.endsWith('.local') || name.startsWith('10.');
+    const internal = e.isLocal(name) || name.endsWith('.local');
     const issuer = selfSigned
       ? `CN=${name}`
       : internal
@@ -172,7 +171,7 @@ export function http(e: Emitter, s: HttpSpec): Conn {
         'files',
         c,
         s.ts + 0.01 + i * 0.05,
-        fileFields(e, fuid, 'HTTP', mime, undefined, bytes, false, isLocal(s.server)),
+        fileFields(e, fuid, 'HTTP', mime, undefined, bytes, false, e.isLocal(s.server)),
       );
     }
   });
@@ -369,7 +368,7 @@ export function smb(e: Emitter, s: SmbSpec): Conn {
           base,
           f.bytes ?? 0,
           write,
-          isLocal(write ? s.client : s.server),
+          e.isLocal(write ? s.client : s.server),
           f.hashes,
         ),
       );

@@ -23,7 +23,7 @@ import { type IncidentPlan, randomPlan, referencePlan, runIncident } from './inc
 import type { StepRecord } from './playbooks/types.js';
 import { Rng } from './rand.js';
 import { DAY, HOUR, isWorkday, localMidnight, localTime } from './time.js';
-import { buildNetwork, type Network } from './topology.js';
+import { buildNetwork, localTest, type Network } from './topology.js';
 
 export const SCENARIOS = ['enterprise', 'reference-incident', 'random-incident'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -112,9 +112,15 @@ export function simulate(
   output?: (window: { start: number; end: number }) => SliceSink,
 ): Simulation {
   const rand = new Rng(options.seed >>> 0);
-  const net = buildNetwork(rand, { hosts: options.hosts ?? 300 });
+  // The reference site is 10.5.0.0/16; a random incident happens on a site of its own.
+  const pr = rand.fork('site-prefix');
+  const prefix =
+    scenario === 'random-incident'
+      ? pr.pick(['10.5', `10.${pr.int(1, 254)}`, `172.${pr.int(16, 31)}`, '192.168'])
+      : '10.5';
+  const net = buildNetwork(rand, { hosts: options.hosts ?? 300, prefix });
   const sink = new LogSink();
-  const base: SimContext = { net, e: new Emitter(sink, rand.fork('emitter')) };
+  const base: SimContext = { net, e: new Emitter(sink, rand.fork('emitter'), localTest(prefix)) };
   if (scenario === 'enterprise') {
     const start = options.start ?? localTime(2021, 6, 7);
     const end = start + (options.days ?? 1) * DAY;

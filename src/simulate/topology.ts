@@ -62,6 +62,8 @@ export interface Perimeter {
 }
 
 export interface Network {
+  /** First two octets of the internal /16, e.g. `10.5`. */
+  readonly prefix: string;
   readonly domain: Domain;
   readonly localNets: readonly string[];
   readonly dcs: readonly [Host, Host];
@@ -89,6 +91,8 @@ export interface Network {
 export interface NetworkOptions {
   /** Number of workstations (desktops + laptops). */
   readonly hosts: number;
+  /** First two octets of the site's /16 (default `10.5`, the reference incident's). */
+  readonly prefix?: string;
 }
 
 const SURNAMES = [
@@ -144,23 +148,23 @@ const SURNAMES = [
 const INITIALS = 'abcdefghijkmnorstuyz';
 
 const SERVERS: ReadonlyArray<readonly [string, string, Role]> = [
-  ['10.5.0.2', 'DC1', 'dc'],
-  ['10.5.0.3', 'DC2', 'dc'],
-  ['10.5.0.4', 'FS01', 'file-server'],
-  ['10.5.0.5', 'FS02', 'file-server'],
-  ['10.5.0.8', 'EXCH01', 'exchange'],
-  ['10.5.0.9', 'SCCM01', 'management'],
-  ['10.5.0.12', 'MON01', 'monitoring'],
-  ['10.5.0.13', 'PRN01', 'print-server'],
-  ['10.5.0.14', 'INTRA01', 'web-server'],
-  ['10.5.0.15', 'SQL01', 'sql-server'],
-  ['10.5.0.33', 'WSUS01', 'wsus'],
-  ['10.5.0.43', 'APP01', 'app-server'],
-  ['10.5.0.47', 'VSCAN01', 'scanner'],
-  ['10.5.0.65', 'BACKUP01', 'backup'],
-  ['10.5.1.20', 'APP02', 'app-server'],
-  ['10.5.1.21', 'ERP01', 'app-server'],
-  ['10.5.1.30', 'CAD01', 'app-server'],
+  ['0.2', 'DC1', 'dc'],
+  ['0.3', 'DC2', 'dc'],
+  ['0.4', 'FS01', 'file-server'],
+  ['0.5', 'FS02', 'file-server'],
+  ['0.8', 'EXCH01', 'exchange'],
+  ['0.9', 'SCCM01', 'management'],
+  ['0.12', 'MON01', 'monitoring'],
+  ['0.13', 'PRN01', 'print-server'],
+  ['0.14', 'INTRA01', 'web-server'],
+  ['0.15', 'SQL01', 'sql-server'],
+  ['0.33', 'WSUS01', 'wsus'],
+  ['0.43', 'APP01', 'app-server'],
+  ['0.47', 'VSCAN01', 'scanner'],
+  ['0.65', 'BACKUP01', 'backup'],
+  ['1.20', 'APP02', 'app-server'],
+  ['1.21', 'ERP01', 'app-server'],
+  ['1.30', 'CAD01', 'app-server'],
 ];
 
 /** Public services of the site (documentation range 203.0.113.0/24). */
@@ -214,7 +218,8 @@ export function buildNetwork(rand: Rng, options: NetworkOptions): Network {
     baseDn: 'DC=corp,DC=local',
   };
   const r = rand.fork('topology');
-  const servers = SERVERS.map(([ip, name, role]) => toHost(ip, name, role, r));
+  const prefix = options.prefix ?? '10.5';
+  const servers = SERVERS.map(([ip, name, role]) => toHost(`${prefix}.${ip}`, name, role, r));
   const byRole = (role: Role): Host[] => servers.filter((s) => s.role === role);
   const hosts = Math.max(1, Math.floor(options.hosts));
   const subnets = Math.max(2, Math.ceil(hosts / 240));
@@ -222,7 +227,7 @@ export function buildNetwork(rand: Rng, options: NetworkOptions): Network {
   const workstations: Host[] = [];
   const adminCount = Math.max(2, Math.min(5, Math.round(hosts / 80)));
   for (let i = 0; i < hosts; i++) {
-    const ip = `10.5.${2 + (i % subnets)}.${10 + Math.floor(i / subnets)}`;
+    const ip = `${prefix}.${2 + (i % subnets)}.${10 + Math.floor(i / subnets)}`;
     let account = `${r.pick(INITIALS.split(''))}.${r.pick(SURNAMES)}`;
     while (usedAccounts.has(account)) account = `${account.replace(/\d+$/, '')}${r.int(2, 99)}`;
     usedAccounts.add(account);
@@ -234,12 +239,15 @@ export function buildNetwork(rand: Rng, options: NetworkOptions): Network {
   }
   const laptops = workstations.filter((w) => w.role === 'laptop');
   const vpnCount = Math.min(29, Math.max(3, Math.round(laptops.length * 0.2)));
-  const vpnUsers = r.sample(laptops, vpnCount).map((laptop, i) => ({ laptop, poolIp: `10.5.0.${71 + i}` }));
+  const vpnUsers = r
+    .sample(laptops, vpnCount)
+    .map((laptop, i) => ({ laptop, poolIp: `${prefix}.0.${71 + i}` }));
   const all = [...servers, ...workstations];
   const byIp = new Map(all.map((h) => [h.ip, h] as const));
   return {
+    prefix,
     domain,
-    localNets: ['10.5.0.0/16', '203.0.113.0/24'],
+    localNets: [`${prefix}.0.0/16`, '203.0.113.0/24'],
     dcs: [byRole('dc')[0]!, byRole('dc')[1]!],
     fileServers: byRole('file-server'),
     exchange: byRole('exchange')[0]!,
@@ -251,16 +259,17 @@ export function buildNetwork(rand: Rng, options: NetworkOptions): Network {
     workstations,
     vpnUsers,
     admins: workstations.filter((w) => w.user?.adminAccount !== undefined),
-    vpnPoolReserved: '10.5.0.70',
+    vpnPoolReserved: `${prefix}.0.70`,
     perimeter: PERIMETER,
     sites: SITES,
     byIp,
   };
 }
 
-/** True for addresses of the site (Zeek's `Site::local_nets`). */
-export function isLocal(ip: string): boolean {
-  return ip.startsWith('10.5.') || ip.startsWith('203.0.113.');
+/** Zeek's `Site::local_nets` test for a site with internal /16 `prefix` (and its public /24). */
+export function localTest(prefix: string): (ip: string) => boolean {
+  const p = `${prefix}.`;
+  return (ip) => ip.startsWith(p) || ip.startsWith('203.0.113.');
 }
 
 /** `10.5.0.2` → `2.0.5.10.in-addr.arpa`. */

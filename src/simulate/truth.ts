@@ -96,7 +96,7 @@ export function buildTruth(sim: Simulation): Truth {
     network: {
       domain: net.domain.dns,
       localNets: net.localNets,
-      vpnPool: '10.5.0.70-10.5.0.127',
+      vpnPool: `${net.prefix}.0.70-${net.prefix}.0.127`,
       declared: {
         scanner: net.scanner.ip,
         management: net.management.ip,

@@ -22,6 +22,10 @@ test('random-incident: each seed draws its own attacker, names, targets and timi
     const a = res.truth.attacker!;
     seen.add(`${a.clientName} ${a.vpnExternalIp} ${a.loginTs}`);
     assert.match(a.clientName as string, /^WIN-[A-Z0-9]{11}$/);
+    // The site's own /16: the pool address and every internal host are inside it.
+    const site = res.truth.network.localNets[0]!.replace('.0.0/16', '.');
+    assert.ok((a.poolIp as string).startsWith(site), `${a.poolIp} outside ${site}`);
+    assert.ok(res.truth.network.hosts.every((h) => h.ip.startsWith(site)));
     const { byLog, rejected } = await readBack(dir);
     assert.equal(rejected, 0);
     const uids = new Map(
