@@ -15,6 +15,20 @@ export function isFailedConn(rec: ZeekRecord): boolean {
   return state === 'OTH' && !(typeof rec.resp_pkts === 'number' && rec.resp_pkts > 0);
 }
 
+/**
+ * A probe: a connection that failed (see isFailedConn), or that completed a handshake and
+ * carried no application data either way (Zeek RSTO/RSTR/SF/S1 with 0 payload bytes) — what a
+ * connect() scanner such as NetScan leaves when the target is alive. Real use of a service, a
+ * monitoring check that reads a reply included, carries payload.
+ */
+export function isProbeConn(rec: ZeekRecord): boolean {
+  if (isFailedConn(rec)) return true;
+  if (rec.proto !== 'tcp') return false;
+  const ob = rec.orig_bytes;
+  const rb = rec.resp_bytes;
+  return (ob === undefined || ob === 0) && (rb === undefined || rb === 0);
+}
+
 /** True when the responder answered at all (a live host, even if the port was closed). */
 export function responderAnswered(rec: ZeekRecord): boolean {
   const state = rec.conn_state;

@@ -2,8 +2,9 @@
  * port-scan — one internal host tries many ports on a few internal hosts (ATT&CK T1046 Network
  * Service Discovery).
  *
- * Observables: conn records internal → internal that failed (no answer or refused), counted as
- * distinct ports per (source, target) in a sliding window.
+ * Observables: conn records internal → internal that are probes (failed, or a handshake with no
+ * payload either way, see conn-facts.ts), counted as distinct ports per (source, target) in a
+ * sliding window.
  *
  * Thresholds: `minPorts` distinct failed ports on one target within `windowSeconds`. Zeek's
  * scan.zeek uses 15 ports in 5 min; Elastic uses 50 ports per minute (or 5 "sensitive" ports)
@@ -15,7 +16,7 @@
  * certainty with the number of ports. Key = target: scanning two servers gives two detections.
  */
 import type { ZeekRecord } from '../model/records.js';
-import { isFailedConn, portLabel, SENSITIVE_PORTS } from './conn-facts.js';
+import { isProbeConn, portLabel, SENSITIVE_PORTS } from './conn-facts.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
@@ -61,7 +62,7 @@ export function createPortScan(): Detector<T> {
   return {
     meta: portScanMeta,
     onRecord(rec: ZeekRecord, ctx: DetectorContext<T>) {
-      if (!isFailedConn(rec)) return;
+      if (!isProbeConn(rec)) return;
       const src = rec['id.orig_h'] as string;
       const dst = rec['id.resp_h'] as string;
       const hosts = ctx.hosts;

@@ -3,22 +3,24 @@
  * Network Service Discovery; T1018 Remote System Discovery). The reference incident's VPN host
  * swept the server subnet for SMB/RPC within its first two minutes.
  *
- * Observables: conn records internal → internal whose responder never answered or refused
- * (S0, REJ, RSTOS0, RSTRH, SH, SHR, silent OTH), to targets this source had not contacted
- * before (`knownTargetMemorySeconds`): a monitoring server polls the same hosts every cycle and
- * they answer, so its habitual targets never count.
+ * Observables: conn records internal → internal that are probes — the responder never answered
+ * or refused (S0, REJ, RSTOS0, RSTRH, SH, SHR, silent OTH), or a handshake completed and no
+ * payload moved either way (a connect() scanner such as NetScan resets live targets: RSTO) — to
+ * targets this source had not contacted before (`knownTargetMemorySeconds`): a monitoring server
+ * polls the same hosts every cycle and reads their replies, so its habitual targets never count.
  *
  * Thresholds: `minTargets` distinct new failed targets within `windowSeconds`. Zeek's
- * scan.zeek uses 25 hosts in 5 min and we keep that: Elastic's 100 hosts (on admin ports, no
- * failure condition) misses slow or narrow sweeps of a server subnet, while the failure and
- * novelty conditions keep our false positives below Zeek's.
+ * scan.zeek uses 25 hosts in 5 min (failed connections only) and we keep the numbers: Elastic's
+ * 100 hosts (on admin ports, no failure condition) misses slow or narrow sweeps of a server
+ * subnet. Unlike Zeek we also count payload-free handshakes, because connect() scanners get
+ * answers from live hosts; the novelty condition keeps habitual pollers quiet.
  *
  * Threat rises when one port is swept across many hosts (Vectra's driver) and with scale;
  * certainty rises with the number of targets. A single sweep stays below threat 50 (Medium): it
  * takes other behaviour to make a host High or Critical.
  */
 import type { ZeekRecord } from '../model/records.js';
-import { isFailedConn, portLabel } from './conn-facts.js';
+import { isProbeConn, portLabel } from './conn-facts.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, dumpSample, KeyedState, loadSample, Sample, type SampleJson, TimedSet } from './window.js';
 
@@ -105,7 +107,7 @@ export function createPortSweep(): Detector<T> {
       const st = sources.get(src, ts);
       const wasKnown = st.known.has(dst);
       st.known.add(dst, ts);
-      if (wasKnown || !isFailedConn(rec)) return;
+      if (wasKnown || !isProbeConn(rec)) return;
       const cutoff = ts - t.windowSeconds;
       st.failedTargets.expire(cutoff);
       if (st.failedTargets.size === 0) {

@@ -222,3 +222,33 @@ describe('darknet-scan', () => {
     assert.deepEqual(run([createDarknetScan], recs), []);
   });
 });
+
+test('port-sweep: a connect() scan that resets live targets (RSTO, no payload) is a sweep too', () => {
+  const recs: ZeekRecord[] = [];
+  for (let i = 0; i < 57; i++) {
+    for (const port of [135, 445, 3389]) {
+      const r = conn({
+        ts: T0 + i + port / 1e4,
+        src: '10.9.0.70',
+        dst: `10.9.3.${i + 1}`,
+        port,
+        state: 'RSTO',
+      });
+      recs.push({ ...r, orig_bytes: 0, resp_bytes: 0 });
+    }
+  }
+  const ds = run([createPortSweep], recs);
+  assert.equal(ds.length, 1);
+  assert.equal(ds[0]!.host, '10.9.0.70');
+});
+
+test('port-sweep benign: clients that exchange data with many servers (handshake plus payload) stay quiet', () => {
+  const recs: ZeekRecord[] = [];
+  for (let i = 0; i < 80; i++)
+    recs.push({
+      ...conn({ ts: T0 + i, src: '10.9.0.5', dst: `10.9.4.${i + 1}`, port: 443, state: 'RSTO' }),
+      orig_bytes: 517,
+      resp_bytes: 4200,
+    });
+  assert.deepEqual(run([createPortSweep], recs), []);
+});
