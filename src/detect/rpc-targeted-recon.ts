@@ -23,10 +23,11 @@
  * of counting raw calls (a client paging one list is not many discoveries) and use 15 minutes
  * because interactive `net` commands come minutes apart.
  *
- * Learned habits: an operation this host already used on an earlier day (or during the learning
- * period) scores nothing — Exchange, management and admin workstations that enumerate daily stay
- * quiet, a new host or a DC that never did it does not. While learning, only twice the score
- * fires, with certainty below 50.
+ * Learned habits: an operation this host already used on an earlier UTC day scores nothing —
+ * Exchange, management and admin workstations that enumerate daily stay quiet, a new host or a
+ * DC that never did it does not. During the learning period (recon-baseline.ts) certainty stays
+ * below 50, and hosts that were there from the start need `learningFloorFactor` × the score;
+ * a host that appeared later is seen whole and meets the normal score.
  *
  * Threat stays below 50 alone (recon); it is higher against high-value targets and with more
  * kinds of enumeration.

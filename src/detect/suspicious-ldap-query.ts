@@ -22,10 +22,11 @@
  * incident's pair scores 6. Sigma's LDAP recon rules fire on a single such filter; we ask for a
  * little more because line-of-business apps issue one broad search now and then.
  *
- * Learned normal: a class a host already used on an earlier day (or while learning) scores
- * nothing for that host (Exchange, management and identity-sync servers query broadly every
- * day), and a filter that `commonFilterMinHosts` hosts used on earlier days is the network's
- * normal. While learning, twice the score fires, with certainty below 50.
+ * Learned normal: a class a host already used on an earlier UTC day scores nothing for that host
+ * (Exchange, management and identity-sync servers query broadly every day), and a filter that
+ * `commonFilterMinHosts` hosts used on earlier days is the network's normal. During the learning
+ * period (recon-baseline.ts) certainty stays below 50, and hosts that were there from the start
+ * need `learningFloorFactor` × the score; a host that appeared later meets the normal score.
  *
  * Threat stays below 50 on its own (recon); it is higher for privilege and trust hunting.
  */
