@@ -285,7 +285,6 @@ test('console: an analyst approves a queued isolation and releases it; a viewer 
   const queued = page.locator('tr[data-pending="name:DC1"]');
   await queued.waitFor();
   assert.equal(dc1.contained, false);
-  await shot(page, 'responses');
   await queued.getByRole('button', { name: 'Approve' }).click();
   const isolated = page.locator('tr[data-isolated="name:DC1"]');
   await isolated.waitFor();

@@ -20,6 +20,8 @@ export interface TimeChartProps {
   readonly bars?: boolean;
   readonly height?: number;
   readonly yMax?: number;
+  /** The x span to show (epoch seconds); default: the data's, padded when it is one point. */
+  readonly xRange?: readonly [number, number];
   readonly name: string;
 }
 
@@ -27,7 +29,12 @@ const utc = (ts: number): Date => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 
 export function TimeChart(p: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
+  // Callers pass fresh arrays on every render: rebuild the chart only when the content changes.
+  const sig = JSON.stringify([p.x, p.series, p.bars, p.height, p.yMax, p.xRange]);
+  const props = useRef(p);
+  props.current = p;
   useEffect(() => {
+    const p = props.current;
     const el = box.current;
     if (!el) return;
     const width = Math.max(300, el.clientWidth || 600);
@@ -39,7 +46,7 @@ export function TimeChart(p: TimeChartProps) {
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
       scales: {
-        x: { time: true },
+        x: xScale(p.x, p.xRange),
         y:
           p.yMax === undefined
             ? { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }
@@ -56,7 +63,7 @@ export function TimeChart(p: TimeChartProps) {
           stroke: s.stroke,
           width: p.bars ? 1 : 2,
           ...(p.bars ? { fill: `${s.stroke}99`, ...(barPaths ? { paths: barPaths } : {}) } : {}),
-          points: { show: p.x.length < 60 },
+          points: { show: !p.bars && p.x.length < 60 },
         })),
       ],
     };
@@ -71,8 +78,14 @@ export function TimeChart(p: TimeChartProps) {
       ro.disconnect();
       chart.destroy();
     };
-  }, [p.x, p.series, p.bars, p.height, p.yMax]);
+  }, [sig]);
   return <div class="chart" ref={box} data-chart={p.name} />;
+}
+
+function xScale(x: readonly number[], range: readonly [number, number] | undefined): uPlot.Scale {
+  if (range) return { time: true, auto: false, range: [range[0], range[1]] };
+  if (x.length === 1) return { time: true, auto: false, range: [x[0]! - 3600, x[0]! + 3600] };
+  return { time: true };
 }
 
 /**

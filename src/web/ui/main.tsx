@@ -1,6 +1,6 @@
 /**
  * Vigil console: one page, Preact, hash routes. Every string from the API is rendered as a text
- * node (no innerHTML anywhere); no inline script or style (the API's CSP forbids both).
+ * node (nothing is ever parsed as HTML); no inline script or style (the CSP forbids both).
  */
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';

@@ -46,13 +46,13 @@ export function Quadrant({ hosts, t }: { hosts: readonly Host[]; t: T }) {
       <text class="q-label" x={PAD.l + 8} y={PAD.t + PH - 8}>
         {t('Low')}
       </text>
-      <text class="q-label" x={PAD.l + PW - 8} y={PAD.t + PH - 8} text-anchor="end">
+      <text class="q-label" x={mid.x + 8} y={PAD.t + PH - 8}>
         {t('Medium')}
       </text>
       <text class="q-label" x={PAD.l + 8} y={PAD.t + 18}>
         {t('High')}
       </text>
-      <text class="q-label q-label-critical" x={PAD.l + PW - 8} y={PAD.t + 18} text-anchor="end">
+      <text class="q-label q-label-critical" x={mid.x + 8} y={PAD.t + 18}>
         {t('Critical')}
       </text>
       {[0, 25, 50, 75, 99].map((v) => (

@@ -13,11 +13,11 @@ export function ResponsesView() {
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const canAct = me.role !== 'viewer';
-  const act = async (path: string, body?: unknown) => {
+  const act = async (label: string, path: string, body?: unknown) => {
     setBusy(true);
     try {
       await api<Row>(path, body === undefined ? {} : { body });
-      setResult({ ok: true, text: t('done') });
+      setResult({ ok: true, text: `${label}: ${t('done')}` });
     } catch (e) {
       setResult({ ok: false, text: e instanceof ApiError ? `${e.status}: ${e.message}` : String(e) });
     } finally {
@@ -71,14 +71,24 @@ export function ResponsesView() {
                             type="button"
                             class="primary"
                             disabled={busy}
-                            onClick={() => act(`/api/responses/${encodeURIComponent(str(p.id))}/approve`)}
+                            onClick={() =>
+                              act(
+                                `${t('approve')} ${str(p.id)} (${str(p.host)})`,
+                                `/api/responses/${encodeURIComponent(str(p.id))}/approve`,
+                              )
+                            }
                           >
                             {t('approve')}
                           </button>
                           <button
                             type="button"
                             disabled={busy}
-                            onClick={() => act(`/api/responses/${encodeURIComponent(str(p.id))}/reject`)}
+                            onClick={() =>
+                              act(
+                                `${t('reject')} ${str(p.id)} (${str(p.host)})`,
+                                `/api/responses/${encodeURIComponent(str(p.id))}/reject`,
+                              )
+                            }
                           >
                             {t('reject')}
                           </button>
@@ -130,9 +140,13 @@ export function ResponsesView() {
                               type="button"
                               disabled={busy || reason.trim().length < 3}
                               onClick={() =>
-                                act(`/api/hosts/${encodeURIComponent(host)}/release`, {
-                                  reason: reason.trim(),
-                                })
+                                act(
+                                  `${t('release')} ${host}`,
+                                  `/api/hosts/${encodeURIComponent(host)}/release`,
+                                  {
+                                    reason: reason.trim(),
+                                  },
+                                )
                               }
                             >
                               {t('release')}
@@ -176,7 +190,7 @@ export function ResponsesView() {
                           <HostLink host={str(a.host)} />
                         </td>
                         <td class="mono">{str(a.ip)}</td>
-                        <td>
+                        <td class="nowrap">
                           <span class={`outcome o-${str(a.outcome).replace(/[^a-z-]/g, '')}`}>
                             {str(a.outcome)}
                           </span>

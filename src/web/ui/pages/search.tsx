@@ -82,6 +82,9 @@ export function SearchView({ route }: { route: SearchRoute }) {
         <Section title={`${t('histogram')} (${bucket} s)`}>
           <TimeChart
             name="search-histogram"
+            {...(span.from !== undefined && span.to !== undefined
+              ? { xRange: [span.from, span.to] as const }
+              : {})}
             bars
             x={h.x}
             series={[{ label: t('records'), stroke: '#3e9bff', values: h.ys[0]! }]}
