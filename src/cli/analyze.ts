@@ -3,12 +3,20 @@
  * then the report: a table (hosts by priority, then detections), the versioned JSON document
  * (`--format json`, schema in docs/schema/), or NDJSON streaming detections as they fire.
  */
+import type { AlertEvent } from '../alert/cef.js';
+import type { AlertRouter } from '../alert/outputs.js';
+import { loadConfig } from '../config/load.js';
 import type { EngineConfig } from '../detect/engine.js';
+import type { Detection } from '../detect/types.js';
+import type { AnalysisOptions } from '../pipeline/analysis.js';
 import { runAnalysis } from '../pipeline/analysis.js';
+import { buildAlerts, buildResponder, engineConfig, scoreConfig } from '../pipeline/from-config.js';
+import { IdentityHostView } from '../pipeline/identity-view.js';
 import type { AnalysisReport } from '../pipeline/report-schema.js';
 import { analyzeFollow } from './follow.js';
 import { formatReportTable } from './format.js';
 import { Progress } from './progress.js';
+import { VERSION } from './version.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson';
 
@@ -29,24 +37,101 @@ export interface AnalyzeOptions {
   readonly pollMs?: number;
   readonly idleMs?: number;
   readonly archive?: string[];
+  /** Config file (network model, detectors, triage, scoring, response, alerts). */
+  readonly config?: string;
+  /** Let response policies act; otherwise they run as dry-run. */
+  readonly respond?: boolean;
+  readonly audit?: string;
+  /** Parts built from the config (set by `analyze` before it dispatches). */
+  pipeline?: PipelineParts;
+}
+
+export type PipelineParts = Pick<
+  AnalysisOptions,
+  'hosts' | 'engine' | 'score' | 'responder' | 'onPriorityChange'
+> & {
+  readonly alerts?: AlertRouter;
+};
+
+/** Builds identity, engine, scoring, response and alerts from the config file (or defaults). */
+export function pipelineParts(opts: AnalyzeOptions): PipelineParts {
+  const cfg = loadConfig(opts.config);
+  const hosts = new IdentityHostView(cfg);
+  const alerts = buildAlerts(cfg, VERSION, (o, e) =>
+    process.stderr.write(`vigil: alert output ${o}: ${e.message}\n`),
+  );
+  const name = (k: string) => hosts.names(k)[0] ?? k;
+  return {
+    hosts,
+    engine: { ...engineConfig(cfg), ...opts.engine },
+    score: scoreConfig(cfg),
+    responder: buildResponder(cfg, opts.audit, !opts.respond),
+    alerts,
+    onPriorityChange: alerts
+      ? (host, from, to, ts, score) =>
+          alerts.publish({
+            kind: 'priority-change',
+            eventTime: ts,
+            host: name(host),
+            threat: score.threat,
+            certainty: score.certainty,
+            priority: to,
+            previousPriority: from,
+            summary: `${name(host)} ${from} -> ${to}`,
+          })
+      : undefined,
+  };
+}
+
+/** The alert event for a detection, for the configured outputs. */
+export function detectionAlert(d: Detection, change: 'new' | 'updated', now: number): AlertEvent {
+  return {
+    kind: change === 'new' ? 'detection-new' : 'detection-updated',
+    eventTime: now,
+    host: d.host,
+    src: d.src,
+    type: d.type,
+    detectionId: d.id,
+    category: d.category,
+    attack: d.attack,
+    threat: d.threat,
+    certainty: d.certainty,
+    summary: d.summary,
+  };
 }
 
 /** Runs the analysis; returns the process exit code (0 clean, 1 something was rejected). */
 export async function analyze(paths: readonly string[], opts: AnalyzeOptions): Promise<number> {
-  if (opts.follow !== undefined || paths.length === 0) return analyzeFollow(paths, opts);
+  try {
+    opts.pipeline = pipelineParts(opts);
+  } catch (err) {
+    process.stderr.write(`vigil: ${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
+    return opts.follow !== undefined || paths.length === 0
+      ? await analyzeFollow(paths, opts)
+      : await analyzeFiles(paths, opts);
+  } finally {
+    await opts.pipeline.alerts?.close();
+  }
+}
+
+async function analyzeFiles(paths: readonly string[], opts: AnalyzeOptions): Promise<number> {
+  const parts = opts.pipeline!;
   const progress = new Progress(!opts.quiet);
   let records = 0;
   let filesDone = 0;
   let filesTotal = 0;
   const ndjson = opts.format === 'ndjson';
   const report: AnalysisReport = await runAnalysis(paths, {
+    ...parts,
     quarantineDir: opts.quarantine,
     path: opts.logType,
     fields: opts.fields,
     reorderWindowSeconds: opts.reorderWindow,
     maxLineBytes: opts.maxLineBytes,
     workers: opts.workers,
-    engine: opts.engine,
     onMessage: opts.quiet
       ? undefined
       : (text) => {
@@ -62,14 +147,15 @@ export async function analyze(paths: readonly string[], opts: AnalyzeOptions): P
       records += batch.length;
       progress.update(records, filesDone, filesTotal);
     },
-    onDetection: ndjson
-      ? (d, change, now) => {
-          const { id, type, category, attack, host, src, threat, certainty, summary } = d;
-          process.stdout.write(
-            `${JSON.stringify({ event: `detection-${change}`, at: now, id, type, category, attack, host, src, threat, certainty, summary, evidenceCount: d.evidenceCount })}\n`,
-          );
-        }
-      : undefined,
+    onDetection: (d, change, now) => {
+      parts.alerts?.publish(detectionAlert(d, change, now));
+      if (ndjson) {
+        const { id, type, category, attack, host, src, threat, certainty, summary } = d;
+        process.stdout.write(
+          `${JSON.stringify({ event: `detection-${change}`, at: now, id, type, category, attack, host, src, threat, certainty, summary, evidenceCount: d.evidenceCount })}\n`,
+        );
+      }
+    },
   });
   progress.done();
   if (opts.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -80,7 +80,7 @@ test('analyze reports a sweep as a detection on its host, in the versioned JSON 
   const report = reportSchema.parse(JSON.parse(res.stdout));
   assert.equal(report.detections.length, 1);
   assert.equal(report.detections[0]!.type, 'port-sweep');
-  assert.equal(report.hosts[0]!.key, '10.5.200.7');
+  assert.equal(report.hosts[0]!.key, 'ip:10.5.200.7', 'an unnamed host keyed by its address (identity layer)');
   assert.deepEqual(report.hosts[0]!.detections, [report.detections[0]!.id]);
   const table = vigil(['analyze', dir, '--quiet']);
   assert.match(table.stdout, /port-sweep/);
@@ -147,4 +147,57 @@ test('store ingest, search (csv), sql and a located query error', () => {
   const w = vigil(['sql', 'DROP VIEW conn', '--store', store]);
   assert.equal(w.status, 2);
   assert.match(w.stderr, /only SELECT/);
+});
+
+test('analyze --config: thresholds, response policies (dry-run without --respond), JSONL alerts; config errors exit 2 naming the key', async () => {
+  const { conn } = await import('../test-support/records.js');
+  const { schemaFor } = await import('../model/schemas.js');
+  const { tsvHeader, tsvLine } = await import('../model/zeek-writer.js');
+  const { writeFileSync, readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  const fields = schemaFor('conn')!.fields;
+  const lines = [];
+  for (let i = 0; i < 15; i++)
+    lines.push(
+      tsvLine(conn({ ts: 1_623_488_460 + i, src: '10.5.200.7', dst: `10.5.0.${i + 1}`, port: 445 }), fields),
+    );
+  writeFileSync(join(dir, 'conn.log'), `${tsvHeader('conn', fields, 1_623_488_460)}\n${lines.join('\n')}\n`);
+  const alerts = join(dir, 'alerts.jsonl');
+  const audit = join(dir, 'audit.jsonl');
+  const cfg = join(dir, 'vigil.yaml');
+  writeFileSync(
+    cfg,
+    [
+      'detectors:',
+      '  port-sweep: { minTargets: 10 }',
+      'response:',
+      '  actuators:',
+      '    falcon: { type: crowdstrike, baseUrl: "https://api.crowdstrike.com", clientId: { env: NOPE_ID }, clientSecret: { env: NOPE_SECRET } }',
+      '  policies:',
+      '    - { name: contain-sweepers, mode: auto, actuator: falcon, when: { detectionTypes: [port-sweep] } }',
+      'alerts:',
+      `  jsonl: [${JSON.stringify(alerts)}]`,
+      '',
+    ].join('\n'),
+  );
+  const res = vigil(['analyze', dir, '--config', cfg, '--audit', audit, '--format', 'json', '--quiet']);
+  assert.equal(res.status, 0, res.stderr);
+  const report = JSON.parse(res.stdout) as {
+    detections: { type: string }[];
+    responses: { outcome: string }[];
+  };
+  assert.deepEqual(
+    report.detections.map((d) => d.type),
+    ['port-sweep'],
+  );
+  // The policy says auto, but a replay without --respond only decides: no secrets needed, no call.
+  assert.deepEqual(
+    report.responses.map((r) => r.outcome),
+    ['dry-run'],
+  );
+  assert.match(readFileSync(alerts, 'utf8'), /"kind":"detection-new"/);
+  writeFileSync(cfg, 'detectors:\n  port-sweep: { minTargets: lots }\n');
+  const bad = vigil(['analyze', dir, '--config', cfg, '--quiet']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /detectors\.port-sweep\.minTargets/);
 });

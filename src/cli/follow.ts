@@ -8,7 +8,7 @@
 import { LiveIngestRun, type LiveSummary } from '../ingest/live.js';
 import { runAnalysis } from '../pipeline/analysis.js';
 import type { AnalysisReport } from '../pipeline/report-schema.js';
-import type { AnalyzeOptions } from './analyze.js';
+import { type AnalyzeOptions, detectionAlert } from './analyze.js';
 import { formatReportTable } from './format.js';
 
 export async function analyzeFollow(paths: readonly string[], opts: AnalyzeOptions): Promise<number> {
@@ -61,11 +61,13 @@ export async function analyzeFollow(paths: readonly string[], opts: AnalyzeOptio
   let report: AnalysisReport;
   try {
     report = await runAnalysis([], {
+      ...opts.pipeline,
       ingest: run,
-      engine: opts.engine,
       onDetection:
-        opts.format === 'ndjson'
+        opts.format === 'ndjson' || opts.pipeline?.alerts
           ? (d, change, now) => {
+              opts.pipeline?.alerts?.publish(detectionAlert(d, change, now));
+              if (opts.format !== 'ndjson') return;
               const { id, type, category, attack, host, src, threat, certainty, summary } = d;
               process.stdout.write(
                 `${JSON.stringify({ event: `detection-${change}`, at: now, id, type, category, attack, host, src, threat, certainty, summary, evidenceCount: d.evidenceCount })}\n`,

@@ -91,6 +91,16 @@ export function buildProgram(): Command {
       positiveNumber('--idle-ms'),
     )
     .option('--archive <dir>', 'with --follow: where rotated files go (repeatable)', collect, [])
+    .option(
+      '-c, --config <file>',
+      'Vigil config file (YAML or JSON): network model, detectors, triage, scoring, response, alerts',
+    )
+    .option(
+      '--respond',
+      'let response policies act (auto/approve); without it every policy runs as dry-run',
+      false,
+    )
+    .option('--audit <file>', 'response audit log', 'vigil-audit.jsonl')
     .addHelpText(
       'after',
       '\nExamples:\n  vigil analyze /opt/zeek/logs\n  vigil analyze --follow /opt/zeek/logs/current --state vigil-tail.json\n  vigil analyze conn.log dns.log.gz --format json\n  zcat conn.log.gz | vigil analyze - --log-type conn\n' +
@@ -111,6 +121,9 @@ export function buildProgram(): Command {
         pollMs: opts.pollMs,
         idleMs: opts.idleMs,
         archive: opts.archive,
+        config: opts.config,
+        respond: opts.respond,
+        audit: opts.audit,
       });
     });
 

@@ -9,6 +9,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { responseSchema } from '../respond/config.js';
 import { ipv4RangeToCidrs } from './network-model.js';
 
 /** RFC 1918, CGNAT (RFC 6598), IPv6 unique-local (RFC 4193). Loopback/link-local are never "hosts". */
@@ -205,6 +206,72 @@ const domains = z
   })
   .strict();
 
+/** Per-detector threshold overrides (checked against each detector's documented defaults). */
+const detectors = z.record(z.string().regex(/^[a-z0-9-]+$/), z.record(z.string(), z.unknown())).default({});
+
+const triageRule = z
+  .object({
+    detector: z.string().optional(),
+    category: z
+      .enum([
+        'initial-access',
+        'reconnaissance',
+        'lateral-movement',
+        'credential-access',
+        'command-and-control',
+        'exfiltration',
+        'impact',
+      ])
+      .optional(),
+    host: z.string().optional(),
+    subnet: cidr.optional(),
+    role: z.string().optional(),
+    reason: z.string().optional(),
+  })
+  .strict();
+
+const score = z
+  .object({
+    halfLifeSeconds: z.number().positive(),
+    minWeight: z.number().min(0).max(1),
+    stackFactor: z.number().min(0).max(1),
+    stackMax: z.number().int().min(0),
+    breadthBonus: z.number().min(0),
+    breadthMax: z.number().min(0),
+    highValueFactor: z.number().min(1).max(3),
+    quadrantSplit: z.number().min(1).max(98),
+  })
+  .partial()
+  .strict()
+  .default({});
+
+const secretRef = z
+  .object({ env: z.string().min(1).optional(), file: z.string().min(1).optional() })
+  .strict()
+  .refine((s) => s.env !== undefined || s.file !== undefined, { message: 'give { env: NAME } or { file: PATH }' });
+
+const alerts = z
+  .object({
+    syslog: z
+      .array(
+        z
+          .object({
+            host: z.string().min(1),
+            port: z.number().int().min(1).max(65535),
+            transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+            /** PEM CA bundle to trust for TLS besides the system's. */
+            caFile: z.string().optional(),
+            servername: z.string().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    webhooks: z.array(z.object({ url: z.string().url(), secret: secretRef }).strict()).default([]),
+    jsonl: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .default({ syslog: [], webhooks: [], jsonl: [] });
+
 export const configSchema = z
   .object({
     network: network.default(network.parse({})),
@@ -218,6 +285,18 @@ export const configSchema = z
     domains: domains.default(domains.parse({})),
     /** State file: identity, roles, accounts, prevalence survive restarts when set. */
     stateFile: z.string().optional(),
+    /** `detectors.<type>.<threshold>`: overrides of a detector's documented defaults. */
+    detectors,
+    /** Detector types switched off. */
+    disabledDetectors: z.array(z.string()).default([]),
+    /** Rules that keep detectors quiet for hosts, subnets, roles (declared scanners are built in). */
+    triage: z.array(triageRule).default([]),
+    /** Host scoring: decay half-life, stacking, breadth bonus, high-value factor, quadrant split. */
+    score,
+    /** Response policies, actuators and safety rails (src/respond/config.ts). */
+    response: responseSchema.default(responseSchema.parse({})),
+    /** Alert outputs for SIEMs and chat-ops. */
+    alerts,
   })
   .strict();
 
