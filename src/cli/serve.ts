@@ -14,11 +14,14 @@ import { LiveIngestRun } from '../ingest/live.js';
 import { IngestRun, type IngestSummary } from '../ingest/run.js';
 import type { ZeekRecord } from '../model/records.js';
 import { Analysis } from '../pipeline/analysis.js';
+import { buildAlerts, buildResponder, engineConfig, scoreConfig } from '../pipeline/from-config.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
 import { buildApp } from '../server/app.js';
 import { EventHub } from '../server/events.js';
 import { TokenStore } from '../server/tokens.js';
+import { detectionAlert } from './analyze.js';
+import { VERSION } from './version.js';
 
 export interface ServeOptions {
   readonly paths: readonly string[];
@@ -177,6 +180,8 @@ export async function serve(o: ServeOptions): Promise<number> {
         if (timer) clearInterval(timer);
         await flushStore();
         await store?.close();
+        await alerts?.close();
+        responder?.audit.close();
       } catch (err) {
         say(`shutdown: ${(err as Error).message}`);
       }
