@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { buildConsole, HOSTILE_IP, type Stack, startStack, XSS } from './e2e-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -92,7 +92,7 @@ async function login(page: Page, token: string): Promise<void> {
   await page.locator('input[name=token]').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   try {
-    await page.locator('header.top').waitFor({ timeout: 10_000 });
+    await page.locator('header.top').waitFor({ timeout: 30_000 });
   } catch (e) {
     await page.screenshot({ path: join(shots, 'login-failure.png') });
     throw new Error(`login failed: ${await page.locator('body').textContent()}`, { cause: e });
