@@ -87,23 +87,35 @@ export async function serve(o: ServeOptions): Promise<number> {
     pending = [];
     await store.appendPart(`live-${run}-${seq++}`, batch);
   };
+  // Live mode acts: response policies run in the modes the config gives them.
+  const responder = buildResponder(config, join(o.stateDir, 'audit.jsonl'), false);
+  const alerts = buildAlerts(config, VERSION, (out, e) => say(`alert output ${out}: ${e.message}`));
   const analysis = new Analysis({
     hosts,
-    onDetection: (d, change) =>
+    engine: engineConfig(config),
+    score: scoreConfig(config),
+    responder,
+    onDetection: (d, change, now) => {
+      alerts?.publish(detectionAlert(d, change, now));
+      const { id, type, threat, certainty, summary } = d;
       events.publish({
         type: 'detection',
-        data: {
-          change,
-          id: d.id,
-          type: d.type,
-          host: d.host,
-          threat: d.threat,
-          certainty: d.certainty,
-          summary: d.summary,
-        },
-      }),
-    onPriorityChange: (h, from, to, ts) =>
-      events.publish({ type: 'priority', data: { host: h, from, to, ts } }),
+        data: { change, id, type, host: d.host, threat, certainty, summary },
+      });
+    },
+    onPriorityChange: (h, from, to, ts, score) => {
+      alerts?.publish({
+        kind: 'priority-change',
+        eventTime: ts,
+        host: h,
+        threat: score.threat,
+        certainty: score.certainty,
+        priority: to,
+        previousPriority: from,
+        summary: `${h} ${from} -> ${to}`,
+      });
+      events.publish({ type: 'priority', data: { host: h, from, to, ts } });
+    },
     onBatch: (batch) => {
       if (store) for (const r of batch) pending.push(r);
     },
