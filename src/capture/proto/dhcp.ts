@@ -25,6 +25,7 @@ const TYPES: Readonly<Record<number, string>> = {
 };
 
 const WATCH_SECONDS = 30;
+const MAX_MSG_TYPES = 8;
 
 interface Txn {
   rec: DhcpRecord;
@@ -45,7 +46,8 @@ export class DhcpAnalyzer implements Analyzer {
     flow.services.add('dhcp');
     this.expire(ts, ctx.emit);
     const type = row.num('dhcp.option.dhcp') ?? 0;
-    const xid = row.str('dhcp.id') ?? '';
+    // Keyed by transaction id and client MAC: floods reuse one xid for many clients.
+    const xid = `${row.str('dhcp.id') ?? ''}|${row.str('dhcp.hw.mac_addr') ?? ''}`;
     let t = this.txns.get(xid);
     if (!t) {
       t = { rec: { _path: 'dhcp', ts, msg_types: [] } as DhcpRecord, uids: new Set(), last: ts };
@@ -55,8 +57,8 @@ export class DhcpAnalyzer implements Analyzer {
     t.last = ts;
     const rec = t.rec;
     rec.msg_types?.push(TYPES[type] ?? `unknown-${type}`);
+
     const server = type === 2 || type === 5 || type === 6;
-    const ciaddr = row.str('dhcp.ip.client');
     setDefined(rec, {
       mac: row.str('dhcp.hw.mac_addr')?.toLowerCase(),
       host_name: row.str('dhcp.option.hostname'),
@@ -64,9 +66,9 @@ export class DhcpAnalyzer implements Analyzer {
       requested_addr: row.str('dhcp.option.requested_ip_address'),
       lease_time: row.num('dhcp.option.ip_address_lease_time'),
     });
+    // The client's address is the one its messages come from (Zeek: the last such), not ciaddr.
     const from = ctx.isOrig ? flow.origH : flow.respH;
-    if (ciaddr && ciaddr !== '0.0.0.0') rec.client_addr = ciaddr;
-    else if (!server && from !== '0.0.0.0') rec.client_addr = from;
+    if (!server && from !== '0.0.0.0') rec.client_addr = from;
     if (server) {
       setDefined(rec, {
         server_addr: row.str('dhcp.option.dhcp_server_id') ?? (ctx.isOrig ? flow.origH : flow.respH),
@@ -75,6 +77,11 @@ export class DhcpAnalyzer implements Analyzer {
       const yiaddr = row.str('dhcp.ip.your');
       if (type === 5 && yiaddr && yiaddr !== '0.0.0.0') rec.assigned_addr = yiaddr;
     } else setDefined(rec, { client_message: row.str('dhcp.option.message') });
+    if ((rec.msg_types?.length ?? 0) >= MAX_MSG_TYPES) {
+      // Zeek caps a record's message list (`DHCP::max_msg_types_per_log`): write it, start anew.
+      this.txns.delete(xid);
+      ctx.emit(this.finish(t));
+    }
   }
 
   private expire(now: number, emit: (rec: ZeekRecord) => void): void {
