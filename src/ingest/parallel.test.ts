@@ -95,8 +95,10 @@ async function read(file: string, workers: number, extra: { maxLineBytes?: numbe
 async function assertSame(file: string, extra: { maxLineBytes?: number } = {}): Promise<Read> {
   const one = await read(file, 0, extra);
   const before = parallelStats.blocks;
+  const beforeWorkers = parallelStats.blocks - parallelStats.mainBlocks;
   const par = await read(file, 2, extra);
-  assert.ok(parallelStats.blocks > before + 5, 'the workers decoded blocks');
+  assert.ok(parallelStats.blocks > before + 5, 'blocks took the fast path');
+  assert.ok(parallelStats.blocks - parallelStats.mainBlocks > beforeWorkers, 'the workers decoded blocks');
   assert.equal(parallelStats.workerErrors, 0);
   assert.equal(par.records.length, one.records.length, 'record count');
   for (let i = 0; i < one.records.length; i++) {

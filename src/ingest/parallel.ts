@@ -19,7 +19,14 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { ZeekRecord } from '../model/records.js';
 import type { AutoParser } from './auto-parser.js';
-import { type FastLayout, jsonLayout, Materializer, makeLayout, type Tape } from './fast-decode.js';
+import {
+  decodeBlock,
+  type FastLayout,
+  jsonLayout,
+  Materializer,
+  makeLayout,
+  type Tape,
+} from './fast-decode.js';
 import { LineSplitter } from './lines.js';
 import { type RejectEvent, RejectSink } from './rejects.js';
 import { TsvParser } from './tsv-parser.js';
@@ -32,7 +39,8 @@ interface Job {
   readonly text: string;
   readonly firstLineNo: number;
   readonly layout: FastLayout;
-  readonly slot: Slot;
+  /** The worker decoding it; undefined when the main thread decoded it itself. */
+  readonly slot: Slot | undefined;
   tape?: Tape;
   error?: string;
   /** Milliseconds the worker spent decoding. */
@@ -110,21 +118,28 @@ class Pool {
     for (const job of slot.pending.splice(0)) job.error = why;
   }
 
-  submit(text: string, firstLineNo: number, layout: FastLayout): Job {
+  /**
+   * Sends a block to the least busy worker; when every worker already has `maxPending` blocks
+   * (or none is left), the calling thread decodes it itself rather than wait idle for them.
+   */
+  submit(text: string, firstLineNo: number, layout: FastLayout, maxPending: number): Job {
     let slot: Slot | undefined;
     for (const s of this.slots) if (!s.dead && (!slot || s.pending.length < slot.pending.length)) slot = s;
-    const job: Job = { id: this.seq++, text, firstLineNo, layout, slot: slot ?? this.slots[0]! };
-    if (!slot) job.error = 'no worker';
-    else {
-      slot.pending.push(job);
-      slot.worker.postMessage({ id: job.id, text, layout });
+    if (!slot || slot.pending.length >= maxPending) {
+      const t0 = performance.now();
+      const tape = decodeBlock(text, layout);
+      return { id: this.seq++, text, firstLineNo, layout, slot: undefined, tape, ms: performance.now() - t0 };
     }
+    const job: Job = { id: this.seq++, text, firstLineNo, layout, slot };
+    slot.pending.push(job);
+    slot.worker.postMessage({ id: job.id, text, layout });
     return job;
   }
 
   /** Takes the answers that have arrived for `job`'s worker up to `job`; blocks if `wait`. */
   settle(job: Job, wait: boolean): boolean {
     const slot = job.slot;
+    if (slot === undefined) return true;
     let waited = 0;
     while (job.tape === undefined && job.error === undefined) {
       const seen = Atomics.load(slot.counter, 0);
@@ -307,7 +322,7 @@ export class ParallelBlocks {
 
   private dispatch(text: string, first: number, layout: FastLayout): void {
     if (text.length === 0) return;
-    this.queue.push(this.pool.submit(text, first, layout));
+    this.queue.push(this.pool.submit(text, first, layout, 2));
     this.collect();
     while (this.queue.length > this.maxInFlight) {
       this.pool.settle(this.queue[0]!, true);
@@ -327,8 +342,10 @@ export class ParallelBlocks {
     const tape = job.tape;
     this.materializer.run(job.text, tape, job.firstLineNo, this.target(), this.slowLine);
     // Hand the tape's buffers back (transferred, not copied) so the worker allocates none.
-    const recycle = { ints: tape.ints.buffer as ArrayBuffer, nums: tape.nums.buffer as ArrayBuffer };
-    job.slot.worker.postMessage({ recycle }, [recycle.ints, recycle.nums]);
+    if (job.slot) {
+      const recycle = { ints: tape.ints.buffer as ArrayBuffer, nums: tape.nums.buffer as ArrayBuffer };
+      job.slot.worker.postMessage({ recycle }, [recycle.ints, recycle.nums]);
+    } else parallelStats.mainBlocks++;
     parallelStats.blocks++;
     parallelStats.decodeMs += job.ms ?? 0;
     parallelStats.materializeMs += performance.now() - t0;
@@ -353,8 +370,10 @@ export class ParallelBlocks {
 
 /** Counters since the process started (tests, the benchmark): what the workers did. */
 export const parallelStats = {
-  /** Blocks decoded by a worker and materialised. */
+  /** Blocks decoded (by a worker, or by the main thread while the workers were busy) and materialised. */
   blocks: 0,
+  /** Of those, blocks the main thread decoded itself. */
+  mainBlocks: 0,
   /** Lines in those blocks the fast decoder left to the regular parser. */
   declinedLines: 0,
   /** Blocks a worker failed on (read on the main thread instead). */
