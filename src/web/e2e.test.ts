@@ -342,6 +342,9 @@ test('console: live updates arrive over the authenticated event stream; Japanese
     `document.querySelector('header .live').getAttribute('title') !== ${JSON.stringify(before)}`,
   );
   assert.match((await live.getAttribute('title')) ?? '', /^1 /);
+  const item = page.locator('#live-feed li[data-event="priority"]');
+  await item.waitFor();
+  assert.match((await item.textContent()) ?? '', /WIN-.*High → Critical/);
   // The stream carries the token in a header, never in the URL.
   assert.equal((await fetch(`${stack.url}/api/events`)).status, 401);
 

@@ -3,12 +3,22 @@ import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hoo
 import { ApiError, api, type Me } from './api.js';
 import type { Lang, T } from './i18n.js';
 
+/** A live event as the dashboard lists it. */
+export interface LiveItem {
+  readonly at: number;
+  readonly type: string;
+  readonly host: string;
+  readonly text: string;
+}
+
 export interface Ctx {
   readonly t: T;
   readonly lang: Lang;
   readonly me: Me;
   /** Bumped when live events arrive (debounced): pages reload their data. */
   readonly liveTick: number;
+  /** Newest live events first (at most 20). */
+  readonly feed: readonly LiveItem[];
 }
 
 export const AppContext = createContext<Ctx | null>(null);

@@ -5,7 +5,7 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api, followEvents, type LiveState, type Me, session } from './api.js';
-import { AppContext, type Ctx } from './context.js';
+import { AppContext, type Ctx, type LiveItem } from './context.js';
 import { initialLang, type Lang, saveLang, translator } from './i18n.js';
 import { Dashboard } from './pages/dashboard.js';
 import { DetectionView } from './pages/detection.js';
@@ -23,6 +23,34 @@ function useRoute(): Route {
     return () => removeEventListener('hashchange', on);
   }, []);
   return route;
+}
+
+const field = (data: unknown, k: string): string => {
+  if (data === null || typeof data !== 'object') return '';
+  const v = (data as Record<string, unknown>)[k];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+};
+
+/** One line per live event, from the fields the server sends (all shown as text). */
+function liveItem(type: string, data: unknown): LiveItem | undefined {
+  const at = Date.now();
+  if (type === 'detection')
+    return {
+      at,
+      type,
+      host: field(data, 'host'),
+      text: `${field(data, 'change')} ${field(data, 'summary')}`.trim(),
+    };
+  if (type === 'priority')
+    return { at, type, host: field(data, 'host'), text: `${field(data, 'from')} → ${field(data, 'to')}` };
+  if (type === 'response')
+    return {
+      at,
+      type,
+      host: field(data, 'host'),
+      text: `${field(data, 'id')} ${field(data, 'decision')} (${field(data, 'by')})`.trim(),
+    };
+  return undefined;
 }
 
 function Login({ lang, setLang, onIn }: { lang: Lang; setLang: (l: Lang) => void; onIn: (me: Me) => void }) {
@@ -86,6 +114,7 @@ function App() {
   const [live, setLive] = useState<LiveState>('closed');
   const [liveTick, setLiveTick] = useState(0);
   const [events, setEvents] = useState(0);
+  const [feed, setFeed] = useState<readonly LiveItem[]>([]);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const route = useRoute();
   const setLang = (l: Lang) => {
@@ -115,8 +144,10 @@ function App() {
   }, []);
   useEffect(() => {
     if (!me) return;
-    const onEvent = () => {
+    const onEvent = (type: string, data: unknown) => {
       setEvents((n) => n + 1);
+      const item = liveItem(type, data);
+      if (item) setFeed((f) => [item, ...f].slice(0, 20));
       // Many detections arrive together: reload once they pause (at most every 2 s).
       if (timer.current === undefined)
         timer.current = setTimeout(() => {
@@ -159,7 +190,7 @@ function App() {
         }}
       />
     );
-  const ctx: Ctx = { t, lang, me, liveTick };
+  const ctx: Ctx = { t, lang, me, liveTick, feed };
   const nav = (r: Route, label: string) => (
     <a href={href(r)} class={route.page === r.page ? 'active' : ''}>
       {label}

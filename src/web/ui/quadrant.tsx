@@ -21,12 +21,8 @@ const py = (threat: number): number => PAD.t + PH - (threat / 99) * PH;
 export function Quadrant({ hosts, t }: { hosts: readonly Host[]; t: T }) {
   const mid = { x: px(50), y: py(50) };
   const shown = hosts.slice(0, 300);
-  // Label the hosts that matter; the rest are dots with a tooltip.
-  const labelled = new Set(
-    shown
-      .filter((h) => h.priority === 'Critical' || h.priority === 'High')
-      .slice(0, 12)
-      .map((h) => h.key),
+  const labels = placeLabels(
+    shown.filter((h) => h.priority === 'Critical' || h.priority === 'High').slice(0, 12),
   );
   return (
     <svg class="quadrant" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t('quadrant')}>
@@ -81,6 +77,7 @@ export function Quadrant({ hosts, t }: { hosts: readonly Host[]; t: T }) {
         const x = px(h.certainty);
         const y = py(h.threat);
         const name = hostLabel(h);
+        const label = labels.get(h.key);
         return (
           <a
             key={h.key}
@@ -96,13 +93,8 @@ export function Quadrant({ hosts, t }: { hosts: readonly Host[]; t: T }) {
               cy={y}
               r={h.priority === 'Critical' ? 7 : 5}
             />
-            {labelled.has(h.key) ? (
-              <text
-                class="q-name"
-                x={x > PAD.l + PW - 120 ? x - 10 : x + 10}
-                y={y + 4}
-                text-anchor={x > PAD.l + PW - 120 ? 'end' : 'start'}
-              >
+            {label ? (
+              <text class="q-name" x={label.x} y={label.y} text-anchor={label.anchor}>
                 {name.length > 28 ? `${name.slice(0, 27)}…` : name}
               </text>
             ) : null}
@@ -111,4 +103,25 @@ export function Quadrant({ hosts, t }: { hosts: readonly Host[]; t: T }) {
       })}
     </svg>
   );
+}
+
+/** Label positions beside their dots, moved down where they would overlap an earlier label. */
+function placeLabels(hosts: readonly Host[]): Map<string, { x: number; y: number; anchor: 'start' | 'end' }> {
+  const out = new Map<string, { x: number; y: number; anchor: 'start' | 'end' }>();
+  const placed: { x0: number; x1: number; y: number }[] = [];
+  const sorted = [...hosts].sort((a, b) => b.threat - a.threat);
+  for (const h of sorted) {
+    const dx = px(h.certainty);
+    const right = dx > PAD.l + PW - 160;
+    const x = right ? dx - 10 : dx + 10;
+    const width = Math.min(28, hostLabel(h).length) * 6.5;
+    const x0 = right ? x - width : x;
+    const x1 = right ? x : x + width;
+    let y = py(h.threat) + 4;
+    for (let i = 0; i < 20 && placed.some((p) => p.x0 < x1 && x0 < p.x1 && Math.abs(p.y - y) < 13); i++)
+      y += 13;
+    placed.push({ x0, x1, y });
+    out.set(h.key, { x, y, anchor: right ? 'end' : 'start' });
+  }
+  return out;
 }

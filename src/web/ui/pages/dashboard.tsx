@@ -1,13 +1,13 @@
 import { useState } from 'preact/hooks';
 import type { Overview } from '../api.js';
-import { Badge, DetectionTable, Loading, Problem, Score, Section } from '../components.js';
+import { Badge, DetectionTable, HostLink, Loading, Problem, Score, Section } from '../components.js';
 import { useApi, useCtx } from '../context.js';
 import { fmtTime, hostLabel } from '../format.js';
 import { Quadrant } from '../quadrant.js';
 import { href } from '../router.js';
 
 export function Dashboard() {
-  const { t } = useCtx();
+  const { t, feed } = useCtx();
   const o = useApi<Overview>('/api/overview');
   const [filter, setFilter] = useState('');
   const data = o.data;
@@ -105,6 +105,20 @@ export function Dashboard() {
               </div>
             </Section>
           </div>
+          {feed.length ? (
+            <Section title={t('liveEvents')} id="live-feed">
+              <ul class="feed">
+                {feed.map((e) => (
+                  <li key={`${e.at}-${e.type}-${e.host}-${e.text}`} data-event={e.type}>
+                    <span class="muted nowrap">{new Date(e.at).toISOString().slice(11, 19)}</span>{' '}
+                    <span class="tag">{e.type}</span>{' '}
+                    {e.host ? <HostLink host={e.host} hosts={data.hosts} /> : null}{' '}
+                    <span class="wrap">{e.text}</span>
+                  </li>
+                ))}
+              </ul>
+            </Section>
+          ) : null}
           <Section title={t('newestDetections')} id="newest">
             <DetectionTable detections={data.detections.slice(0, 30)} hosts={data.hosts} />
           </Section>
