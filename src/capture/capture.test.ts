@@ -152,3 +152,25 @@ test('bad captures: garbage and truncation are located rejects; the run goes on 
   assert.equal(summary.rejected['read-error'], 1);
   assert.ok(readFileSync(join(dir, 'good.pcap')).length > 0);
 });
+
+test('PetitPotam and SMB copy: efsrpc EfsRpcOpenFileRaw over \\pipe\\lsarpc; admin-share file open', async (t) => {
+  if (!tsharkAvailable()) return t.skip(TSHARK_MISSING);
+  const petit = sharedData('pcap/corelight-PetitPotam/testing/Traces/UnPatchedDCOpenFileRaw.pcapng');
+  const copy = capture('lateral_movement/network/covenant_copy_smb_CreateRequest');
+  if (!petit || !copy) return t.skip(SHARED_DATA_MISSING);
+  const p = await readAll(petit);
+  assert.ok(ops(p).includes('efsrpc.EfsRpcOpenFileRaw'), ops(p).join(' '));
+  assert.ok(ops(p).includes('drsuapi.DRSGetNCChanges'));
+  assertUidsStable(p);
+  const c = await readAll(copy);
+  const files = c.filter((r) => r._path === 'smb_files');
+  assert.ok(
+    files.some(
+      (r) =>
+        /\\C\$$/.test(String(r.path)) &&
+        /GruntHTTP\.exe$/.test(String(r.name)) &&
+        r.action === 'SMB::FILE_OPEN',
+    ),
+    JSON.stringify(files),
+  );
+});

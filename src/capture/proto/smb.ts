@@ -75,7 +75,7 @@ export class SmbAnalyzer implements Analyzer {
         else if (cmd === CREATE) st.requests.set(key, { ts, cmd, file: names[nameAt++] ?? '', tid: tids[i] });
         else if (cmd === SET_INFO && row.bool('smb2.disposition.delete_on_close') && i === 0) {
           const f = fids[0] === undefined ? undefined : st.files.get(fids[0]);
-          if (f?.tree && f.tree.shareType !== 'PIPE')
+          if (f && f.tree?.shareType !== 'PIPE')
             ctx.emit(this.file(flow, ts, 'SMB::FILE_DELETE', f.tree, f.name));
         }
         return;
@@ -101,7 +101,8 @@ export class SmbAnalyzer implements Analyzer {
         const name = req.file ?? '';
         const fid = fids[0];
         if (fid !== undefined) st.files.set(fid, { name, tree });
-        if (tree && tree.shareType !== 'PIPE') {
+        // A tree connected before the capture started is unknown: logged without its path.
+        if (tree?.shareType !== 'PIPE') {
           const rec = this.file(flow, req.ts, 'SMB::FILE_OPEN', tree, name === '' ? '<share_root>' : name);
           const size = row.num('smb2.eof');
           if (size !== undefined) rec.size = size;
@@ -143,12 +144,14 @@ export class SmbAnalyzer implements Analyzer {
       const name = (req.file ?? '').replace(/^\\/, '');
       const fid = row.str('smb.fid');
       if (fid !== undefined) st.files.set(fid, { name, tree });
-      if (tree && tree.shareType !== 'PIPE')
+      if (tree?.shareType !== 'PIPE')
         ctx.emit(this.file(flow, req.ts, 'SMB::FILE_OPEN', tree, name === '' ? '<share_root>' : name));
     }
   }
 
-  private file(flow: Flow, ts: number, action: string, tree: Tree, name: string): SmbFilesRecord {
-    return { _path: 'smb_files', ts, ...connId(flow), action, path: tree.path, name } as SmbFilesRecord;
+  private file(flow: Flow, ts: number, action: string, tree: Tree | undefined, name: string): SmbFilesRecord {
+    const rec = { _path: 'smb_files', ts, ...connId(flow), action, name } as SmbFilesRecord;
+    if (tree) rec.path = tree.path;
+    return rec;
   }
 }
