@@ -185,7 +185,19 @@ test('console: sign in, the attacker host is Critical on the quadrant, open it',
   for (const chart of ['score-history', 'session-trend', 'interaction-trend'])
     await page.locator(`[data-chart="${chart}"] canvas`).first().waitFor();
   assert.ok((await page.locator('svg.lanes a[data-lane]').count()) >= 3, 'detections on the timeline');
+  // In the seed's time zone the attacker's host turned Critical on the evening of Jun 12.
+  assert.match(
+    (await page.getByTestId('first-critical').textContent()) ?? '',
+    /^2021-06-12 09:\d\d:\d\d UTC$/,
+  );
+  await page.locator('select.zone').selectOption('Asia/Tokyo');
+  assert.match(
+    (await page.getByTestId('first-critical').textContent()) ?? '',
+    /^2021-06-12 18:\d\d:\d\d Asia\/Tokyo$/,
+  );
+  await page.locator('[data-chart="score-history"] canvas').first().waitFor();
   await shot(page, 'host');
+  await page.locator('select.zone').selectOption('UTC');
   assert.deepEqual(await cspViolations(page), []);
 });
 

@@ -7,6 +7,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { currentZone } from './format.js';
 
 export interface ChartSeries {
   readonly label: string;
@@ -25,12 +26,11 @@ export interface TimeChartProps {
   readonly name: string;
 }
 
-const utc = (ts: number): Date => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
-
 export function TimeChart(p: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
   // Callers pass fresh arrays on every render: rebuild the chart only when the content changes.
-  const sig = JSON.stringify([p.x, p.series, p.bars, p.height, p.yMax, p.xRange]);
+  const zone = currentZone();
+  const sig = JSON.stringify([p.x, p.series, p.bars, p.height, p.yMax, p.xRange, zone]);
   const props = useRef(p);
   props.current = p;
   useEffect(() => {
@@ -42,7 +42,7 @@ export function TimeChart(p: TimeChartProps) {
     const opts: uPlot.Options = {
       width,
       height: p.height ?? 220,
-      tzDate: utc,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone === 'UTC' ? 'Etc/UTC' : zone),
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
       scales: {
@@ -57,7 +57,7 @@ export function TimeChart(p: TimeChartProps) {
         { stroke: '#9aa4b2', grid: { stroke: '#2a3140' } },
       ],
       series: [
-        { label: 'UTC' },
+        { label: zone },
         ...p.series.map((s) => ({
           label: s.label,
           stroke: s.stroke,

@@ -17,6 +17,8 @@ export interface Ctx {
   readonly me: Me;
   /** Bumped when live events arrive (debounced): pages reload their data. */
   readonly liveTick: number;
+  /** The zone times are shown in (format.ts holds it; here so that pages re-render). */
+  readonly zone: string;
   /** Newest live events first (at most 20). */
   readonly feed: readonly LiveItem[];
 }

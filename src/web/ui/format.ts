@@ -2,21 +2,48 @@
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** Epoch seconds → `YYYY-MM-DD HH:MM:SS` in UTC. */
+/** The zone times are shown in: 'UTC' or an IANA name (the seed's analysts read Japan time). */
+let zone = 'UTC';
+let zoned: Intl.DateTimeFormat | undefined;
+
+export function setZone(z: string): void {
+  zone = z;
+  zoned =
+    z === 'UTC'
+      ? undefined
+      : new Intl.DateTimeFormat('sv-SE', {
+          timeZone: z,
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+          hourCycle: 'h23',
+        });
+}
+
+export const currentZone = (): string => zone;
+
+/** Epoch seconds → `YYYY-MM-DD HH:MM:SS` in the chosen zone (UTC by default). */
 export function fmtTime(ts: unknown): string {
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return typeof ts === 'string' ? ts : '';
   const d = new Date(ts * 1000);
+  if (zoned) return zoned.format(d);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-/** `YYYY-MM-DDTHH:MM` (UTC) ↔ epoch seconds, for datetime-local inputs read as UTC. */
+/** `YYYY-MM-DDTHH:MM` in the chosen zone ↔ epoch seconds, for datetime-local inputs. */
 export function toInput(ts: number | undefined): string {
   return ts === undefined ? '' : fmtTime(ts).slice(0, 16).replace(' ', 'T');
 }
 export function fromInput(v: string): number | undefined {
   if (!v) return undefined;
-  const t = Date.parse(`${v}:00Z`);
-  return Number.isFinite(t) ? t / 1000 : undefined;
+  const asUtc = Date.parse(`${v}:00Z`) / 1000;
+  if (!Number.isFinite(asUtc)) return undefined;
+  // The zone's offset at that moment: how far its wall clock reads from UTC.
+  const offset = Date.parse(`${fmtTime(asUtc).replace(' ', 'T')}Z`) / 1000 - asUtc;
+  return asUtc - offset;
 }
 
 /** Any JSON value as one line of text. */
@@ -44,4 +71,9 @@ export function attackUrl(id: string): string | undefined {
   const m = /^T(\d{4})(?:\.(\d{3}))?$/.exec(id);
   if (!m) return undefined;
   return `https://attack.mitre.org/techniques/T${m[1]}/${m[2] ? `${m[2]}/` : ''}`;
+}
+
+/** A search value that the query language reads back as exactly this text. */
+export function term(v: string): string {
+  return /^[A-Za-z0-9._:/-]+$/.test(v) ? v : `"${v.replaceAll('"', '')}"`;
 }

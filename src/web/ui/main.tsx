@@ -6,6 +6,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api, followEvents, type LiveState, type Me, session } from './api.js';
 import { AppContext, type Ctx, type LiveItem } from './context.js';
+import { setZone } from './format.js';
 import { initialLang, type Lang, saveLang, translator } from './i18n.js';
 import { Dashboard } from './pages/dashboard.js';
 import { DetectionView } from './pages/detection.js';
@@ -23,6 +24,21 @@ function useRoute(): Route {
     return () => removeEventListener('hashchange', on);
   }, []);
   return route;
+}
+
+const ZONE_KEY = 'vigil.zone';
+
+/** UTC, the seed's Japan time, and this browser's own zone. */
+function zones(): string[] {
+  const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return [...new Set(['UTC', 'Asia/Tokyo', local])];
+}
+
+function initialZone(): string {
+  const saved = localStorage.getItem(ZONE_KEY);
+  const z = saved && zones().includes(saved) ? saved : 'UTC';
+  setZone(z);
+  return z;
 }
 
 const field = (data: unknown, k: string): string => {
@@ -109,6 +125,12 @@ function Login({ lang, setLang, onIn }: { lang: Lang; setLang: (l: Lang) => void
 
 function App() {
   const [lang, setLangState] = useState<Lang>(initialLang);
+  const [zone, setZoneState] = useState<string>(initialZone);
+  const chooseZone = (z: string) => {
+    localStorage.setItem(ZONE_KEY, z);
+    setZone(z);
+    setZoneState(z);
+  };
   const [me, setMe] = useState<Me | undefined>();
   const [checking, setChecking] = useState(session.token() !== null);
   const [live, setLive] = useState<LiveState>('closed');
@@ -190,7 +212,7 @@ function App() {
         }}
       />
     );
-  const ctx: Ctx = { t, lang, me, liveTick, feed };
+  const ctx: Ctx = { t, lang, me, liveTick, feed, zone };
   const nav = (r: Route, label: string) => (
     <a href={href(r)} class={route.page === r.page ? 'active' : ''}>
       {label}
@@ -213,6 +235,19 @@ function App() {
         <span class="who muted small">
           {t('signedInAs')} {me.name} ({me.role})
         </span>
+        <select
+          class="zone"
+          aria-label={t('timeZone')}
+          title={t('timeZone')}
+          value={zone}
+          onChange={(e) => chooseZone(e.currentTarget.value)}
+        >
+          {zones().map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </select>
         <button
           type="button"
           class="link"

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Overview } from '../api.js';
 import { Badge, DetectionTable, HostLink, Loading, Problem, Score, Section } from '../components.js';
 import { useApi, useCtx } from '../context.js';
-import { fmtTime, hostLabel } from '../format.js';
+import { currentZone, fmtTime, hostLabel } from '../format.js';
 import { Quadrant } from '../quadrant.js';
 import { href } from '../router.js';
 
@@ -45,7 +45,9 @@ export function Dashboard() {
               <span class="stat-num small">
                 {fmtTime(num(s.firstTs))} – {fmtTime(num(s.lastTs))}
               </span>
-              <span class="stat-label">{t('timeSpan')} (UTC)</span>
+              <span class="stat-label">
+                {t('timeSpan')} ({currentZone()})
+              </span>
             </div>
           </div>
           <div class="cols">

@@ -1,7 +1,7 @@
 import type { Detection, Overview } from '../api.js';
 import { HostLink, Loading, Problem, Score, Section } from '../components.js';
 import { useApi, useCtx } from '../context.js';
-import { attackUrl, fmtTime } from '../format.js';
+import { attackUrl, currentZone, fmtTime, term } from '../format.js';
 import { searchHref } from '../router.js';
 
 const MAX_EVIDENCE = 500;
@@ -58,11 +58,17 @@ export function DetectionView({ id }: { id: string }) {
                 })}
               </dd>
               <dt>{t('firstSeen')}</dt>
-              <dd>{fmtTime(d.firstTs)} UTC</dd>
+              <dd>
+                {fmtTime(d.firstTs)} {currentZone()}
+              </dd>
               <dt>{t('lastSeen')}</dt>
-              <dd>{fmtTime(d.lastTs)} UTC</dd>
+              <dd>
+                {fmtTime(d.lastTs)} {currentZone()}
+              </dd>
               <dt>{t('detectedAt')}</dt>
-              <dd>{fmtTime(d.detectedAt)} UTC</dd>
+              <dd>
+                {fmtTime(d.detectedAt)} {currentZone()}
+              </dd>
               <dt>{t('campaign')}</dt>
               <dd>{d.campaign ? <HostLink host={d.campaign} hosts={o.data?.hosts ?? []} /> : '—'}</dd>
             </dl>
@@ -104,7 +110,7 @@ export function DetectionView({ id }: { id: string }) {
                     <td>{e.log}</td>
                     <td class="mono">{e.uid}</td>
                     <td>
-                      <a class="pivot" href={searchHref(`uid:${quoteTerm(e.uid)}`)}>
+                      <a class="pivot" href={searchHref(`uid:${term(e.uid)}`)}>
                         {t('pivot')} uid:{e.uid}
                       </a>
                     </td>
@@ -117,9 +123,4 @@ export function DetectionView({ id }: { id: string }) {
       ) : null}
     </div>
   );
-}
-
-/** A search value that the query language reads back as exactly this text. */
-function quoteTerm(v: string): string {
-  return /^[A-Za-z0-9._-]+$/.test(v) ? v : `"${v.replaceAll('"', '')}"`;
 }

@@ -3,7 +3,7 @@ import { ApiError, api, type Bucket, type Detection, type HostPage, type Overvie
 import { alignBuckets, type ChartSeries, TimeChart } from '../charts.js';
 import { Badge, DetectionTable, HostLink, Loading, Problem, Score, Section } from '../components.js';
 import { useApi, useCtx } from '../context.js';
-import { bucketFor, fmtTime, hostLabel } from '../format.js';
+import { bucketFor, currentZone, fmtTime, hostLabel } from '../format.js';
 import type { T } from '../i18n.js';
 import { href, searchHref } from '../router.js';
 
@@ -60,7 +60,9 @@ export function HostView({ hostKey }: { hostKey: string }) {
               <dt>{t('accounts')}</dt>
               <dd>{accounts.length ? accounts.join(', ') : '—'}</dd>
               <dt>{t('firstCritical')}</dt>
-              <dd>{host.firstCriticalTs === null ? '—' : `${fmtTime(host.firstCriticalTs)} UTC`}</dd>
+              <dd data-testid="first-critical">
+                {host.firstCriticalTs === null ? '—' : `${fmtTime(host.firstCriticalTs)} ${currentZone()}`}
+              </dd>
               <dt>{t('campaign')}</dt>
               <dd>
                 {host.campaign ? (
@@ -136,7 +138,7 @@ function DetectionLanes({ detections, t }: { detections: readonly Detection[]; t
         const w = Math.max(6, x(d.lastTs) - x0);
         return (
           <a key={d.id} href={href({ page: 'detection', id: d.id })} data-lane={d.id}>
-            <title>{`${d.type}: ${fmtTime(d.firstTs)} – ${fmtTime(d.lastTs)} UTC — ${d.summary}`}</title>
+            <title>{`${d.type}: ${fmtTime(d.firstTs)} – ${fmtTime(d.lastTs)} ${currentZone()} — ${d.summary}`}</title>
             <rect
               class={`lane-bar${d.threat >= 50 ? ' hi' : ''}`}
               x={x0}
@@ -152,7 +154,7 @@ function DetectionLanes({ detections, t }: { detections: readonly Detection[]; t
         {fmtTime(lo)}
       </text>
       <text class="q-tick" x={W - 10} y={H - 8} text-anchor="end">
-        {fmtTime(hi)} UTC
+        {fmtTime(hi)} {currentZone()}
       </text>
     </svg>
   );

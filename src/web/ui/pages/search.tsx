@@ -3,8 +3,8 @@ import { type Bucket, type Overview, qs, type Row, type SearchResult } from '../
 import { alignBuckets, TimeChart } from '../charts.js';
 import { Loading, Problem, Section } from '../components.js';
 import { useApi, useCtx } from '../context.js';
-import { bucketFor, fmtTime, fmtValue, fromInput, toInput } from '../format.js';
-import { href, type Route } from '../router.js';
+import { bucketFor, currentZone, fmtTime, fmtValue, fromInput, term, toInput } from '../format.js';
+import { href, type Route, searchHref } from '../router.js';
 
 const PAGE = 100;
 const FIRST = ['ts', '_log', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
@@ -67,11 +67,11 @@ export function SearchView({ route }: { route: SearchRoute }) {
           autocomplete="off"
         />
         <label>
-          {t('from')}
+          {t('from')} ({currentZone()})
           <input type="datetime-local" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
         </label>
         <label>
-          {t('to')}
+          {t('to')} ({currentZone()})
           <input type="datetime-local" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
         </label>
         <button type="submit">{t('search')}</button>
@@ -140,15 +140,23 @@ function Results({ rows }: { rows: readonly Row[] }) {
             const rest = Object.entries(r).filter(
               ([k, v]) => !HIDDEN.has(k) && v !== null && v !== undefined && v !== '',
             );
-            const ep = (h: string, p: string) =>
-              r[h] === undefined || r[h] === null
-                ? ''
-                : `${fmtValue(r[h])}${r[p] === undefined || r[p] === null ? '' : `:${fmtValue(r[p])}`}`;
+            const ep = (h: string, p: string) => {
+              const ip = r[h];
+              if (typeof ip !== 'string') return '';
+              const port = r[p] === undefined || r[p] === null ? '' : `:${fmtValue(r[p])}`;
+              return (
+                <>
+                  <a href={searchHref(`id.orig_h:${term(ip)} OR id.resp_h:${term(ip)}`)}>{ip}</a>
+                  {port}
+                </>
+              );
+            };
+            const uid = fmtValue(r.uid);
             return (
               <tr key={i} data-log={fmtValue(r._log)} data-uid={fmtValue(r.uid)}>
                 <td class="nowrap">{fmtTime(r.ts)}</td>
                 <td>{fmtValue(r._log)}</td>
-                <td class="mono">{fmtValue(r.uid)}</td>
+                <td class="mono">{uid ? <a href={searchHref(`uid:${term(uid)}`)}>{uid}</a> : null}</td>
                 <td class="mono nowrap">{ep('id.orig_h', 'id.orig_p')}</td>
                 <td class="mono nowrap">{ep('id.resp_h', 'id.resp_p')}</td>
                 <td class="fields">
