@@ -93,6 +93,11 @@ export interface FlowOptions {
   readonly icmpInactivitySeconds?: number;
   /** Zeek `tcp_close_delay`/`tcp_reset_delay`: a closed TCP flow lingers this long. Default 5. */
   readonly tcpCloseDelaySeconds?: number;
+  /**
+   * Zeek `tcp_attempt_delay`: a SYN still unanswered after this long ends the attempt (S0);
+   * later packets of the 5-tuple start a new flow. Default 5.
+   */
+  readonly tcpAttemptDelaySeconds?: number;
 }
 
 export class Flow {
@@ -266,6 +271,7 @@ export class FlowTable {
   private readonly udpTimeout: number;
   private readonly icmpTimeout: number;
   private readonly closeDelay: number;
+  private readonly attemptDelay: number;
   private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -276,6 +282,7 @@ export class FlowTable {
     this.udpTimeout = options.udpInactivitySeconds ?? 60;
     this.icmpTimeout = options.icmpInactivitySeconds ?? 60;
     this.closeDelay = options.tcpCloseDelaySeconds ?? 5;
+    this.attemptDelay = options.tcpAttemptDelaySeconds ?? 5;
   }
 
   get size(): number {
@@ -339,9 +346,20 @@ export class FlowTable {
   private expired(flow: Flow, p: Packet): boolean {
     const idle = p.ts - flow.last;
     if (idle > this.timeout(flow)) return true;
-    if (flow.proto !== 'tcp' || !flow.finished()) return false;
+    if (flow.proto !== 'tcp') return false;
+    if (this.attemptExpired(flow, p.ts)) return true;
+    if (!flow.finished()) return false;
     // A closed flow: a fresh SYN (another connection on the same 5-tuple) or time past the delay.
     return idle > this.closeDelay || (p.flags & SYN && !(p.flags & ACK)) !== 0;
+  }
+
+  /** An unanswered connection attempt past Zeek's `tcp_attempt_delay`. */
+  private attemptExpired(flow: Flow, now: number): boolean {
+    return (
+      flow.orig.state === State.SynSent &&
+      flow.resp.state === State.Inactive &&
+      now - flow.start > this.attemptDelay
+    );
   }
 
   private timeout(flow: Flow): number {
@@ -424,7 +442,11 @@ export class FlowTable {
     this.lastSweep = now;
     for (const flow of this.flows.values()) {
       const idle = now - flow.last;
-      if (idle > this.timeout(flow) || (flow.proto === 'tcp' && idle > this.closeDelay && flow.finished()))
+      if (
+        idle > this.timeout(flow) ||
+        (flow.proto === 'tcp' &&
+          ((idle > this.closeDelay && flow.finished()) || this.attemptExpired(flow, now)))
+      )
         this.end(flow);
     }
   }
