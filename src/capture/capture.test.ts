@@ -124,6 +124,31 @@ test('bad captures: garbage and truncation are located rejects; the run goes on 
   const lie = Buffer.from(good);
   lie.writeUInt32LE(0x7fffffff, 24 + 8);
   writeFileSync(join(dir, 'lie.pcap'), lie);
+  // A link type tshark does not know.
+  const link = Buffer.alloc(24 + 16 + 4);
+  link.writeUInt32LE(0xa1b2c3d4, 0);
+  link.writeUInt16LE(2, 4);
+  link.writeUInt16LE(4, 6);
+  link.writeUInt32LE(65535, 16);
+  link.writeUInt32LE(9999, 20);
+  link.writeUInt32LE(4, 32);
+  link.writeUInt32LE(4, 36);
+  writeFileSync(join(dir, 'link.pcap'), link);
+  // Snaplen-cut packet: 20 bytes of the frame captured, the IP/UDP lengths still tell the rest.
+  const full = udpFrame({
+    ts: 5,
+    src: '10.0.0.7',
+    dst: '10.0.0.8',
+    sport: 4000,
+    dport: 514,
+    payload: Buffer.alloc(200, 0x41),
+  });
+  const snap = pcapFile([{ ts: 5, data: full }]);
+  snap.writeUInt32LE(14 + 20 + 8 + 10, 24 + 8); // caplen
+  writeFileSync(
+    join(dir, 'snap.pcap'),
+    Buffer.concat([snap.subarray(0, 24 + 16), full.subarray(0, 14 + 20 + 8 + 10)]),
+  );
   const events: RejectEvent[] = [];
   const sink = new RejectSink();
   const orig = sink.reject.bind(sink);
@@ -141,6 +166,17 @@ test('bad captures: garbage and truncation are located rejects; the run goes on 
   assert.equal(events.find((e) => e.file.endsWith('garbage.pcap'))?.reason, 'unknown-format');
   await readAll(join(dir, 'lie.pcap'), sink);
   assert.ok(events.some((e) => e.file.endsWith('lie.pcap')));
+  assert.deepEqual(await readAll(join(dir, 'link.pcap'), sink), []);
+  const linkEvent = events.find((e) => e.file.endsWith('link.pcap'));
+  assert.equal(linkEvent?.reason, 'unknown-format');
+  assert.match(linkEvent?.message ?? '', /network type 9999/);
+  const snapped = await readAll(join(dir, 'snap.pcap'), sink);
+  assert.equal(
+    snapped.find((r) => r._path === 'conn')?.orig_bytes,
+    200,
+    'lengths from the headers, not the snaplen',
+  );
+  assert.equal(events.filter((e) => e.file.endsWith('snap.pcap')).length, 0);
 
   // Through the ingest run: bad inputs reported, the good capture's records still delivered.
   const run = new IngestRun([join(dir, 'garbage.pcap'), join(dir, 'good.pcap'), join(dir, 'cut.pcap')]);

@@ -146,8 +146,12 @@ export async function* readCapture(
 
 function reportFailure(file: string, result: TsharkResult, sink: RejectSink): void {
   if (result.code === 0 && result.stderr === '') return;
-  const first = result.stderr.split('\n').find((l) => l.trim() !== '');
-  const text = (first ?? `tshark exited with status ${result.code}`).replace(/The file "[^"]*"/, 'the file');
+  const first = result.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, 2)
+    .join(' ');
+  const text = (first || `tshark exited with status ${result.code}`).replace(/The file "[^"]*"/, 'the file');
   if (result.code === 0 && !/cut short|damaged|corrupt/i.test(text)) return;
   const kept = `${result.frames} frame(s) before it were read and kept`;
   if (/isn't a capture file|unknown|not supported|doesn't support|network type/i.test(text)) {
