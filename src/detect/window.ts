@@ -3,6 +3,12 @@
  * bounded per key and in keys overall. Eviction is least-recently-updated first.
  */
 
+/**
+ * Event-time grain of the LRU order: an entry touched again within this many seconds keeps its
+ * place (and gets the new time), so expiry may keep an entry up to one grain past its cutoff.
+ */
+export const REORDER_GRAIN_SECONDS = 1;
+
 /** Distinct values with the event time each was last seen; Map order = update order. */
 export class TimedSet {
   private readonly seen = new Map<string, number>();
@@ -15,7 +21,14 @@ export class TimedSet {
 
   /** Adds or refreshes a value; returns true when the value is new in the window. */
   add(value: string, ts: number): boolean {
-    const had = this.seen.delete(value);
+    const prev = this.seen.get(value);
+    if (prev !== undefined && ts - prev < REORDER_GRAIN_SECONDS) {
+      // Refreshed in place: Map order stays by last update to within the grain (hot path: no
+      // delete + re-insert per record).
+      if (ts > prev) this.seen.set(value, ts);
+      return false;
+    }
+    const had = prev !== undefined && this.seen.delete(value);
     this.seen.set(value, ts);
     if (this.seen.size > this.maxValues) {
       const oldest = this.seen.keys().next().value as string;
@@ -72,6 +85,10 @@ export class KeyedState<S> {
   get(key: string, ts: number): S {
     let entry = this.states.get(key);
     if (entry) {
+      if (ts - entry.lastTs < REORDER_GRAIN_SECONDS) {
+        if (ts > entry.lastTs) entry.lastTs = ts;
+        return entry.state;
+      }
       this.states.delete(key);
       entry.lastTs = ts;
     } else {

@@ -189,6 +189,7 @@ function mergeAliases(
       ),
       history: g.flatMap((s) => s.history).sort((a, b) => a.ts - b.ts),
       firstCriticalTs: firsts.length ? Math.min(...firsts) : null,
+      seen: new Map(),
     });
   }
   const rank = { Critical: 3, High: 2, Medium: 1, Low: 0 } as const;

@@ -25,7 +25,13 @@ export interface HostScoreState {
   readonly detections: Detection[];
   readonly history: ScorePoint[];
   firstCriticalTs: number | null;
+  /** Event time of the last rescore, and each detection's threat/certainty then. */
+  scoredAt?: number;
+  readonly seen: Map<string, number>;
 }
+
+/** Event-time seconds within which a grown detection with unchanged scores is not rescored. */
+const RESCORE_GRAIN_SECONDS = 60;
 
 export type PriorityListener = (host: string, from: Priority, to: Priority, ts: number, score: Score) => void;
 
@@ -73,10 +79,20 @@ export class HostScores {
         detections: [],
         history: [],
         firstCriticalTs: null,
+        seen: new Map(),
       };
       this.hosts.set(key, st);
     }
     if (!st.detections.includes(d)) st.detections.push(d);
+    else if (
+      st.scoredAt !== undefined &&
+      now - st.scoredAt < RESCORE_GRAIN_SECONDS &&
+      st.seen.get(d.id) === d.threat * 100 + d.certainty
+    ) {
+      // A detection that grew evidence but not threat/certainty moves no score within the grain.
+      return;
+    }
+    st.seen.set(d.id, d.threat * 100 + d.certainty);
     this.rescore(st, now);
   }
 
@@ -89,6 +105,7 @@ export class HostScores {
     const before = st.score;
     const score = scoreDetections(st.detections, now, this.highValue(st.host), this.cfg);
     st.score = score;
+    st.scoredAt = now;
     const last = st.history[st.history.length - 1];
     if (!last || last.threat !== score.threat || last.certainty !== score.certainty) {
       st.history.push({

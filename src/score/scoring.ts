@@ -81,11 +81,8 @@ export function scoreDetections(
       certainty: d.certainty * weight,
     });
   }
-  const categories = [
-    ...new Set(
-      detections.filter((d) => contributions.some((c) => c.detection === d.id)).map((d) => d.category),
-    ),
-  ];
+  const counted = new Set(contributions.map((c) => c.detection));
+  const categories = [...new Set(detections.filter((d) => counted.has(d.id)).map((d) => d.category))];
   if (contributions.length === 0) {
     return { threat: 0, certainty: 0, priority: 'Low', contributions, categories, highValue };
   }
