@@ -119,6 +119,7 @@ export async function* readCapture(
         const { flow, isOrig } = table.packet(p);
         const ctx: FrameContext = { row, ts: p.ts, flow, isOrig, emit };
         for (const a of analyzers) if (a.wants(row)) a.frame(ctx);
+        if (flow.services.size === 0) guessService(flow, row.raw('frame.protocols'));
       }
       for (const r of filters.release()) heap.push(r);
       const oldest = table.open().next();
@@ -142,6 +143,35 @@ export async function* readCapture(
   const rest = drain(Number.POSITIVE_INFINITY);
   if (rest.length > 0) yield rest;
   reportFailure(file, result, sink);
+}
+
+/** tshark protocol → Zeek service name, for protocols Zeek has an analyzer for but Vigil logs nothing. */
+const OTHER_SERVICES: Readonly<Record<string, string>> = {
+  ntp: 'ntp',
+  snmp: 'snmp',
+  syslog: 'syslog',
+  smtp: 'smtp',
+  imap: 'imap',
+  pop: 'pop3',
+  sip: 'sip',
+  mysql: 'mysql',
+  irc: 'irc',
+  radius: 'radius',
+  mbtcp: 'modbus',
+  dnp3: 'dnp3',
+  mqtt: 'mqtt',
+  quic: 'quic',
+  socks: 'socks',
+  xmpp: 'xmpp',
+  postgresql: 'postgresql',
+  rdp_udp: 'rdpeudp',
+};
+const OTHER_SERVICE_RE = new RegExp(`:(${Object.keys(OTHER_SERVICES).join('|')})(?::|$)`);
+
+function guessService(flow: Flow, protocols: string): void {
+  const m = OTHER_SERVICE_RE.exec(protocols);
+  const service = m?.[1] === undefined ? undefined : OTHER_SERVICES[m[1]];
+  if (service) flow.services.add(service);
 }
 
 function reportFailure(file: string, result: TsharkResult, sink: RejectSink): void {

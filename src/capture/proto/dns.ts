@@ -215,13 +215,15 @@ export class DnsAnalyzer implements Analyzer {
       else state.set(id, [{ rec }]);
       return;
     }
-    const pending = state.get(id)?.shift();
+    // mDNS answers are multicast announcements, not replies to a particular query: Zeek never
+    // pairs them (its mdns-no-assoc behaviour).
+    const pending = flow.respP === 5353 ? undefined : state.get(id)?.shift();
     let rec: DnsRecord;
     if (pending) rec = pending.rec;
     else {
       rec = setDefined({ _path: 'dns', ts, ...connId(flow), proto: flow.proto } as DnsRecord, {
         trans_id: id,
-        query: row.str('dns.qry.name')?.toLowerCase(),
+        query: (row.str('dns.qry.name') ?? row.str('dns.resp.name'))?.toLowerCase(),
         qclass,
         qclass_name: qclass === undefined ? undefined : (QCLASS_NAMES[qclass] ?? `unknown-${qclass}`),
         qtype,

@@ -90,7 +90,9 @@ export class HttpAnalyzer implements Analyzer {
         if (v) rec.version = v;
       }
       if (phrases[i]) rec.status_msg = phrases[i];
-      rec.response_body_len = codes.length === 1 ? (toNum(lens[0]) ?? 0) : 0;
+      // Content-Length, else the sum of the chunk sizes of a chunked body.
+      const chunked = row.nums('http.chunk_size').reduce((a, b) => a + b, 0);
+      rec.response_body_len = codes.length === 1 ? (toNum(lens[0]) ?? chunked) : 0;
       const mime = types[i]?.split(';')[0]?.trim().toLowerCase();
       if (mime) rec.resp_mime_types = [mime];
       ctx.emit(rec);
