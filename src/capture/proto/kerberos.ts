@@ -105,6 +105,8 @@ export const KRB_ERRORS: Readonly<Record<number, string>> = {
   76: 'KDC_ERR_KDC_NAME_MISMATCH',
 };
 
+const IGNORED_ERRORS: ReadonlySet<string> = new Set(['NEEDED_PREAUTH', 'Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ']);
+
 const AS_REQ = 10;
 const AS_REP = 11;
 const TGS_REQ = 12;
@@ -161,6 +163,8 @@ export class KerberosAnalyzer implements Analyzer {
       rec.success = false;
       const code = row.num('kerberos.error_code') ?? 0;
       rec.error_msg = row.str('kerberos.e_text') ?? KRB_ERRORS[code] ?? `unknown-${code}`;
+      // Routine pre-authentication round trips Zeek leaves out (`KRB::ignored_errors`).
+      if (IGNORED_ERRORS.has(rec.error_msg)) return;
     } else {
       rec.success = true;
       const etypes = row.nums('kerberos.etype');
