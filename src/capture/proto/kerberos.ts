@@ -105,7 +105,10 @@ export const KRB_ERRORS: Readonly<Record<number, string>> = {
   76: 'KDC_ERR_KDC_NAME_MISMATCH',
 };
 
-const IGNORED_ERRORS: ReadonlySet<string> = new Set(['NEEDED_PREAUTH', 'Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ']);
+const IGNORED_ERRORS: ReadonlySet<string> = new Set([
+  'NEEDED_PREAUTH',
+  'Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ',
+]);
 
 const AS_REQ = 10;
 const AS_REP = 11;
