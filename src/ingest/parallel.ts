@@ -34,6 +34,9 @@ import { TsvParser } from './tsv-parser.js';
 /** Files at least this big (on disk; gzip counted ×4) are read in parallel when workers > 0. */
 export const DEFAULT_PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
 
+/** Read (and so block) size of the parallel path; see file-source.ts. */
+export const DEFAULT_PARALLEL_CHUNK_BYTES = 256 * 1024;
+
 interface Job {
   readonly id: number;
   readonly text: string;
