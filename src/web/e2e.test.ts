@@ -337,6 +337,13 @@ test('console: an analyst approves a queued isolation and releases it; a viewer 
     403,
   );
   assert.equal(stack.vendor.devices.find((d) => d.name === 'DC2')!.contained, false);
+
+  // The analyst rejects the other queued isolation: it leaves the queue, nothing is touched.
+  await page.goto(`${stack.url}/#/responses`);
+  await page.locator('tr[data-pending="name:DC2"]').getByRole('button', { name: 'Reject' }).click();
+  await page.locator('tr[data-pending="name:DC2"]').waitFor({ state: 'detached' });
+  await page.locator('tr[data-outcome="rejected"]').first().waitFor();
+  assert.equal(stack.vendor.devices.find((d) => d.name === 'DC2')!.contained, false);
   assert.deepEqual(await cspViolations(page), []);
 });
 
