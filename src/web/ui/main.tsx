@@ -149,6 +149,7 @@ function App() {
   const signOut = () => {
     session.clear();
     setMe(undefined);
+    setFeed([]);
   };
   useEffect(() => {
     session.onUnauthorized(signOut);
@@ -180,14 +181,16 @@ function App() {
     // A hidden tab gives its stream back (browsers allow 6 connections per host over HTTP/1.1,
     // so a few open tabs would otherwise starve each other), and catches up when shown again.
     let stop: (() => void) | undefined;
+    let paused = false;
     const sync = () => {
       if (document.hidden) {
         stop?.();
         stop = undefined;
+        paused = true;
         setLive('closed');
       } else if (!stop) {
         stop = followEvents(onEvent, setLive);
-        setLiveTick((n) => n + 1);
+        if (paused) setLiveTick((n) => n + 1);
       }
     };
     sync();
