@@ -273,6 +273,14 @@ export class FlowTable {
   private readonly closeDelay: number;
   private readonly attemptDelay: number;
   private lastSweep = Number.NEGATIVE_INFINITY;
+  /** Per transport, flows in order of last activity (re-inserted on every packet): idle ones first. */
+  private readonly idle: Record<Transport, Map<string, Flow>> = {
+    tcp: new Map(),
+    udp: new Map(),
+    icmp: new Map(),
+  };
+  /** TCP flows that may end early (SYN unanswered, or closed): checked when their delay is up. */
+  private readonly pending: Array<{ flow: Flow; at: number }> = [];
 
   constructor(
     private readonly onEnd: (flow: Flow) => void,
@@ -327,7 +335,11 @@ export class FlowTable {
       const uid = this.uids.next(`${key}|${p.ts}`);
       flow = new Flow(key, uid, p.proto, oh, op, rh, rp, p.ts, flip);
       this.flows.set(key, flow);
+      if (p.proto === 'tcp') this.pending.push({ flow, at: p.ts + this.attemptDelay });
     }
+    const lru = this.idle[flow.proto];
+    lru.delete(key);
+    lru.set(key, flow);
     const isOrig =
       p.src === flow.origH &&
       (p.proto === 'icmp' ? !icmpReply || flow.origH === flow.respH : sport === flow.origP);
@@ -335,8 +347,11 @@ export class FlowTable {
     const e = isOrig ? flow.orig : flow.resp;
     e.pkts++;
     e.ipBytes += p.ipBytes;
-    if (p.proto === 'tcp') this.tcp(flow, isOrig, p);
-    else {
+    if (p.proto === 'tcp') {
+      const wasFinished = flow.finished();
+      this.tcp(flow, isOrig, p);
+      if (!wasFinished && flow.finished()) this.pending.push({ flow, at: p.ts + this.closeDelay });
+    } else {
       e.payload += p.len;
       if (p.proto === 'udp' && p.len > 0) flow.checkHistory(isOrig, Hist.Data, 'D');
     }
@@ -440,15 +455,29 @@ export class FlowTable {
   /** Ends flows idle past their time-out (or closed past the close delay) at time `now`. */
   sweep(now: number): void {
     this.lastSweep = now;
-    for (const flow of this.flows.values()) {
-      const idle = now - flow.last;
-      if (
-        idle > this.timeout(flow) ||
-        (flow.proto === 'tcp' &&
-          ((idle > this.closeDelay && flow.finished()) || this.attemptExpired(flow, now)))
-      )
+    // Inactivity: each transport's least recently active flows come first; stop at a live one.
+    for (const proto of ['tcp', 'udp', 'icmp'] as const) {
+      const lru = this.idle[proto];
+      for (const flow of lru.values()) {
+        if (now - flow.last <= this.timeout(flow)) break;
         this.end(flow);
+      }
     }
+    // Early ends (attempt delay, close delay), in the order they fall due. Entries are hints:
+    // the condition is re-checked, and a closed flow still active is looked at again later.
+    let i = 0;
+    const q = this.pending;
+    while (i < q.length && (q[i] as { at: number }).at < now) {
+      const { flow } = q[i] as { flow: Flow; at: number };
+      i++;
+      if (flow.ended) continue;
+      if (this.attemptExpired(flow, now)) this.end(flow);
+      else if (flow.finished()) {
+        if (now - flow.last > this.closeDelay) this.end(flow);
+        else q.push({ flow, at: flow.last + this.closeDelay });
+      }
+    }
+    if (i > 0) q.splice(0, i);
   }
 
   /** Ends every open flow (end of capture). */
@@ -457,7 +486,10 @@ export class FlowTable {
   }
 
   private end(flow: Flow): void {
-    if (this.flows.get(flow.key) === flow) this.flows.delete(flow.key);
+    if (this.flows.get(flow.key) === flow) {
+      this.flows.delete(flow.key);
+      this.idle[flow.proto].delete(flow.key);
+    }
     flow.ended = true;
     this.onEnd(flow);
   }
