@@ -35,6 +35,7 @@ export const XSS = {
   /** A credential tool's file name (no slash: the detector keeps the base name). */
   file: 'mimikatz."><img src=x onerror=alert(3)>',
   userAgent: '<svg onload=alert(4)>"><script>alert(5)</script>',
+  /** Prefix of the sweep's uids (each record adds its index). */
   uid: 'C<img/src=x/onerror=alert(6)>',
 } as const;
 
@@ -109,7 +110,7 @@ export function writeHostile(dir: string, t0: number): void {
         src: HOSTILE_IP,
         dst: `10.5.${100 + Math.floor(i / 200)}.${(i % 200) + 20}`,
         port: 445,
-        ...(i === 0 ? { uid: XSS.uid } : {}),
+        uid: `${XSS.uid}${i}`,
       }),
     );
   const smb: ZeekRecord[] = [

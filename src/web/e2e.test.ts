@@ -257,21 +257,22 @@ test('console: hostile strings render as text in host names, summaries, evidence
   const tool = dets.detections.find((d) => d.type === 'attack-tool-transfer');
   assert.ok(tool, 'a credential-tool detection on the hostile host');
   assert.ok(tool.summary.includes(XSS.file), `summary carries the hostile file name: ${tool.summary}`);
-  const sweep = dets.detections.find((d) => d.evidence.some((e) => e.uid === XSS.uid));
-  assert.ok(sweep, 'a detection with the hostile uid as evidence');
+  const sweep = dets.detections.find((d) => d.evidence.some((e) => e.uid.startsWith(XSS.uid)));
+  assert.ok(sweep, 'a detection with a hostile uid as evidence');
+  const hostileUid = sweep.evidence.find((e) => e.uid.startsWith(XSS.uid))!.uid;
 
   await page.locator(`table.detections tr[data-detection="${tool.id}"] a`).click();
   assert.equal(await page.getByTestId('detection-summary').textContent(), tool.summary);
   assert.ok((await page.locator('table.drivers').textContent())?.includes(XSS.file));
 
   await page.goto(`${stack.url}/#/detection/${sweep.id}`);
-  const evRow = page.locator('table.evidence tbody tr').filter({ hasText: XSS.uid }).first();
-  assert.equal(await evRow.locator('td.mono').textContent(), XSS.uid);
+  const evRow = page.locator(`table.evidence tr[data-evidence=${JSON.stringify(hostileUid)}]`).first();
+  assert.equal(await evRow.locator('td.mono').textContent(), hostileUid);
   await evRow.locator('a.pivot').click();
   await page.waitForURL(/#\/search\?/);
-  const row = page.locator('table.results tbody tr').filter({ hasText: XSS.uid }).first();
+  const row = page.locator(`table.results tr[data-uid=${JSON.stringify(hostileUid)}]`).first();
   await row.waitFor();
-  assert.equal(await row.locator('td.mono').first().textContent(), XSS.uid);
+  assert.equal(await row.locator('td.mono').first().textContent(), hostileUid);
 
   // Search rows: user agent, URI and file name.
   await page.locator('input.query').fill(`log:http id.orig_h:${HOSTILE_IP}`);
