@@ -29,15 +29,7 @@
  * itself a target of replication or remote execution first (an upstream propagator).
  */
 import type { ZeekRecord } from '../model/records.js';
-import {
-  baseName,
-  extensionOf,
-  LearnedSet,
-  type LearnedSetJson,
-  lowerSet,
-  refOf,
-  shareOf,
-} from './lateral-common.js';
+import { baseName, LearnedSet, type LearnedSetJson, lowerSet, refOf, shareOf } from './lateral-common.js';
 import { EXEC_OPERATIONS } from './suspicious-remote-execution.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
@@ -99,7 +91,8 @@ export function createAutomatedReplication(): Detector<T> {
   let sources: KeyedState<SourceState> | undefined;
   let targetedAt: TimedSet | undefined;
   let pending: Snapshot | undefined;
-  const shareByUid = new Map<string, string>();
+  /** First sighting of each payload size per source: src → (port, bytes) → first target (bounded). */
+  const firstSight = new Map<string, Map<number, { dst: string; rec: ZeekRecord | undefined }>>();
 
   const init = (t: T): void => {
     pushers = LearnedSet.load(100_000, pending?.pushers);
@@ -193,16 +186,39 @@ export function createAutomatedReplication(): Detector<T> {
       const dst = rec['id.resp_h'];
       if (typeof src !== 'string' || typeof dst !== 'string') return;
       // The learning clock runs on internal activity only (not on perimeter background).
-      if (ctx.hosts.isInternal(src) && ctx.hosts.isInternal(dst)) pushers!.see(rec.ts);
+      if (pushers!.due(rec.ts) && ctx.hosts.isInternal(src) && ctx.hosts.isInternal(dst))
+        pushers!.see(rec.ts);
       switch (rec._path) {
         case 'conn': {
           const port = rec['id.resp_p'];
           const bytes = rec.orig_bytes;
           if (typeof port !== 'number' || !EXPLOIT_PORTS.has(port)) return;
           if (typeof bytes !== 'number' || bytes < ctx.thresholds.minExploitBytes) return;
+          // Hot path: most payload sizes are seen once; only a size repeated to a second target
+          // gets window state (the first sighting is replayed then).
+          // Numeric key per source: no string is built for the (many) sizes seen once.
+          let bySize = firstSight.get(src);
+          if (!bySize) {
+            bySize = new Map();
+            firstSight.set(src, bySize);
+            if (firstSight.size > 20_000) firstSight.delete(firstSight.keys().next().value as string);
+          }
+          const sizeKey = port * 4_294_967_296 + bytes;
+          const first = bySize.get(sizeKey);
+          if (!first) {
+            if (bySize.size >= 4_096) bySize.clear();
+            bySize.set(sizeKey, { dst, rec });
+            return;
+          }
+          if (first.dst === dst && first.rec) return;
+          const what = `${port}/${bytes}B`;
           // Vulnerability scanners send identical probes to every host by design.
           if (ctx.hosts.roles(ctx.hosts.hostKey(src, rec.ts)).has('scanner')) return;
-          act(rec, ctx, src, dst, 'exploit', `${port}/${bytes}B`);
+          if (first.rec) {
+            act(first.rec, ctx, src, first.dst, 'exploit', what);
+            first.rec = undefined;
+          }
+          act(rec, ctx, src, dst, 'exploit', what);
           return;
         }
         case 'dce_rpc': {
@@ -228,17 +244,19 @@ export function createAutomatedReplication(): Detector<T> {
           const name = rec.name;
           const action = rec.action;
           if (typeof name !== 'string' || typeof action !== 'string') return;
-          const uid = rec.uid as string;
-          let share = shareOf(rec.path);
-          if (share) {
-            shareByUid.set(uid, share);
-            if (shareByUid.size > 50_000) shareByUid.delete(shareByUid.keys().next().value as string);
-          } else share = shareByUid.get(uid);
-          const base = baseName(name);
+          // Hot path: decide on the action and extension before touching the path.
           let written = action === 'SMB::FILE_WRITE' || action === 'SMB::FILE_RENAME';
-          if (!written && action === 'SMB::FILE_OPEN' && share?.endsWith('$') && share !== 'ipc$') {
-            written = EXEC_EXTENSIONS.has(extensionOf(base));
+          if (!written) {
+            if (action !== 'SMB::FILE_OPEN') return;
+            const dot = name.lastIndexOf('.');
+            if (dot < 0 || name.length - dot > 5) return;
+            if (!EXEC_EXTENSIONS.has(name.slice(dot + 1).toLowerCase())) return;
+            // Stock smb_files.log: an executable opened on an admin share counts as a drop.
+            const share = shareOf(rec.path);
+            if (share === undefined || !share.endsWith('$') || share === 'ipc$') return;
+            written = true;
           }
+          const base = baseName(name);
           if (written && base !== '' && base !== '<share_root>') act(rec, ctx, src, dst, 'file', base);
           return;
         }

@@ -58,6 +58,8 @@ export const dataStagingMeta = {
   attack: ['T1039', 'T1074.002', 'T1048'],
   logs: ['conn', 'smb_mapping', 'smb_files', 'files'],
   defaults: {
+    /** Connections moving fewer bytes are ignored (hot path; far below every volume threshold), bytes (64 KiB). */
+    minConnBytes: 65_536,
     /** Tumbling window for summing pulled bytes, seconds (1 hour). */
     windowSeconds: 3_600,
     /** Absolute floor for a host with a baseline, bytes (1 GiB). */
@@ -262,13 +264,21 @@ export function createDataStaging(): Detector<T> {
       const dst = rec['id.resp_h'];
       if (typeof src !== 'string' || typeof dst !== 'string') return;
       const hosts = ctx.hosts;
-      if (!hosts.isInternal(src)) return;
       const ts = rec.ts;
       if (rec._path === 'conn') {
+        // Hot path: most connections are small; test sizes before parsing addresses.
+        const rb = rec.resp_bytes;
+        const ob = rec.orig_bytes;
+        const big =
+          (typeof rb === 'number' && rb >= t.minConnBytes) ||
+          (typeof ob === 'number' && ob >= t.minConnBytes);
+        if (!big && !clock.due(ts)) return;
+        if (!hosts.isInternal(src)) return;
         const internalDst = hosts.isInternal(dst);
         if (internalDst) clock.see(ts);
-        const bytes = internalDst ? rec.resp_bytes : rec.orig_bytes;
-        if (typeof bytes !== 'number' || bytes <= 0) return;
+        if (!big) return;
+        const bytes = internalDst ? rb : ob;
+        if (typeof bytes !== 'number' || bytes < t.minConnBytes) return;
         const host = hosts.hostKey(src, ts);
         if (hosts.roles(host).has('backup-server')) return;
         const st = hostsState!.get(host, ts);
@@ -311,14 +321,14 @@ export function createDataStaging(): Detector<T> {
           u.conn = bytes;
           st.evidence.add(refOf(rec));
           addBackup(u, ts, undefined, ctx);
-        } else if (bytes >= 65_536) {
+        } else {
           uidOf(uid, host, src).conn = bytes;
           st.evidence.add(refOf(rec));
         }
         check(st, host, src, ts, ctx);
         return;
       }
-      if (!hosts.isInternal(dst) || src === dst) return;
+      if (!hosts.isInternal(src) || !hosts.isInternal(dst) || src === dst) return;
       const m = matcher!;
       let backup = false;
       if (rec._path === 'files') {

@@ -47,6 +47,15 @@ export class LearnedSet {
     this.lastTs = ts;
   }
 
+  /**
+   * Whether a record at `ts` would move the clock by at least `stepSeconds`: lets the hot path
+   * skip the (address-parsing) relevance test for most records. Sampling loses nothing: the
+   * clock sums the gaps between the records it was given.
+   */
+  due(ts: number, stepSeconds = 30): boolean {
+    return this.lastTs === undefined || ts - this.lastTs >= stepSeconds;
+  }
+
   /** Advances the clock; true while less than `periodSeconds` has been observed. */
   learning(ts: number, periodSeconds: number): boolean {
     this.see(ts);
