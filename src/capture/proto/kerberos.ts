@@ -115,9 +115,13 @@ const AS_REP = 11;
 const TGS_REQ = 12;
 const TGS_REP = 13;
 const KRB_ERROR = 30;
+const AP_REQ = 14;
+const AP_REP = 15;
 
 interface State {
   pending: KerberosRecord[];
+  /** An AP-REQ waiting for its AP-REP. */
+  ap?: KerberosRecord;
 }
 
 export class KerberosAnalyzer implements Analyzer {
@@ -130,6 +134,10 @@ export class KerberosAnalyzer implements Analyzer {
   frame(ctx: FrameContext): void {
     const { row, flow, ts } = ctx;
     const type = row.num('kerberos.msg_type');
+    if (type === AP_REQ || type === AP_REP) {
+      this.ap(ctx, type);
+      return;
+    }
     if (type === undefined || ![AS_REQ, AS_REP, TGS_REQ, TGS_REP, KRB_ERROR].includes(type)) return;
     // Kerberos on a flow of its own (88/tcp, 88/udp); GSSAPI tokens inside other protocols are
     // AP exchanges Zeek does not write to kerberos.log.
@@ -183,9 +191,41 @@ export class KerberosAnalyzer implements Analyzer {
     ctx.emit(rec);
   }
 
+  /**
+   * AP exchanges inside GSSAPI (SMB, LDAP, HTTP, DCE-RPC): Zeek logs them as request type `AP`
+   * with the ticket's service and cipher; the client is hidden in the encrypted ticket, so only
+   * its realm shows (`/REALM`).
+   */
+  private ap(ctx: FrameContext, type: number): void {
+    const { row, flow, ts } = ctx;
+    flow.services.add('krb');
+    flow.services.add('gssapi');
+    const st = flow.state<State>('kerberos', () => ({ pending: [] }));
+    if (type === AP_REQ) {
+      const etype = row.num('kerberos.etype');
+      const rec = setDefined(
+        { _path: 'kerberos', ts, ...connId(flow), request_type: 'AP' } as KerberosRecord,
+        {
+          client: `/${row.str('kerberos.realm') ?? ''}`,
+          service: row.all('kerberos.SNameString').join('/') || undefined,
+          cipher: etype === undefined ? undefined : (KRB_CIPHERS[etype] ?? `unknown-${etype}`),
+        },
+      );
+      st.ap = rec;
+      return;
+    }
+    if (st.ap) {
+      st.ap.success = true;
+      ctx.emit(st.ap);
+      st.ap = undefined;
+    }
+  }
+
   end(flow: Flow, emit: (rec: ZeekRecord) => void): void {
     const st = flow.app.get('kerberos') as State | undefined;
-    if (st) for (const rec of st.pending) emit(rec);
+    if (!st) return;
+    for (const rec of st.pending) emit(rec);
+    if (st.ap) emit(st.ap);
   }
 }
 
