@@ -31,7 +31,15 @@
  */
 import type { ZeekRecord } from '../model/records.js';
 import { compileTools, type ToolEntry, type ToolIndex, toolOf } from './attack-tools.js';
-import { baseName, extensionOf, LearnedSet, type LearnedSetJson, refOf, shareOf } from './lateral-common.js';
+import {
+  addCapped,
+  baseName,
+  extensionOf,
+  LearnedSet,
+  type LearnedSetJson,
+  refOf,
+  shareOf,
+} from './lateral-common.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState } from './window.js';
 
@@ -200,8 +208,8 @@ export function createAttackToolTransfer(): Detector<T> {
     if (st.seen.size < 1_000) st.seen.add(dedupe);
     if (st.count === 0) st.firstTs = ts;
     st.count++;
-    st.tools.add(tool.tool);
-    st.targets.add(target);
+    addCapped(st.tools, tool.tool, 100);
+    addCapped(st.targets, target);
     const credential = tool.credential;
     ctx.emit({
       host,

@@ -29,7 +29,15 @@
  * itself a target of replication or remote execution first (an upstream propagator).
  */
 import type { ZeekRecord } from '../model/records.js';
-import { baseName, LearnedSet, type LearnedSetJson, lowerSet, refOf, shareOf } from './lateral-common.js';
+import {
+  addCapped,
+  baseName,
+  LearnedSet,
+  type LearnedSetJson,
+  lowerSet,
+  refOf,
+  shareOf,
+} from './lateral-common.js';
 import { EXEC_OPERATIONS } from './suspicious-remote-execution.js';
 import type { Detector, DetectorContext, DetectorMeta, EvidenceRef } from './types.js';
 import { clamp99, KeyedState, Sample, TimedSet } from './window.js';
@@ -151,8 +159,8 @@ export function createAutomatedReplication(): Detector<T> {
     }
     // Emit on crossing the threshold and on each further new target (n grows only then).
     if (!isNew) return;
-    st.replicating.add(action);
-    for (const x of a.targets.values()) st.allTargets.add(x);
+    addCapped(st.replicating, action, 100);
+    for (const x of a.targets.values()) addCapped(st.allTargets, x);
     const kinds = new Set([...st.replicating].map((x) => x.slice(0, x.indexOf(':'))));
     const upstream = targetedAt!.has(host);
     const beyond = n - need;

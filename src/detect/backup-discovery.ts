@@ -34,6 +34,7 @@ import {
   compileBackupMatcher,
 } from './backup-artefacts.js';
 import {
+  addCapped,
   FanoutCounter,
   factDrivers,
   LearnedSet,
@@ -157,8 +158,8 @@ export function createBackupDiscovery(): Detector<T> {
     if (st.items.size < 5_000) st.items.add(item);
     if (st.items.size === 1) st.firstTs = ts;
     if (artefact) st.artefacts++;
-    if (share) st.shares.add(`\\\\${dst}\\${share}`);
-    st.targets.add(target);
+    if (share) addCapped(st.shares, `\\\\${dst}\\${share}`);
+    addCapped(st.targets, target);
     const n = st.items.size;
     // Each new item is news at first; later ones only every tenth (pacing).
     if (n > 20 && n % 10 !== 0) return;

@@ -39,6 +39,7 @@ import {
   compileBackupMatcher,
 } from './backup-artefacts.js';
 import {
+  addCapped,
   factDrivers,
   LearnedSet,
   type LearnedSetJson,
@@ -314,7 +315,7 @@ export function createDataStaging(): Detector<T> {
         if (src === dst) return;
         if (st.since === 0) st.since = ts;
         st.pulled += bytes;
-        st.servers.add(hosts.hostKey(dst, ts));
+        addCapped(st.servers, hosts.hostKey(dst, ts));
         const uid = rec.uid as string;
         const u = uids.get(uid);
         if (u) {

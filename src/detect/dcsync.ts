@@ -20,6 +20,7 @@
  */
 import type { ZeekRecord } from '../model/records.js';
 import {
+  addCapped,
   factDrivers,
   LearnedSet,
   type LearnedSetJson,
@@ -127,7 +128,7 @@ export function createDcsync(): Detector<T> {
       const st = sources.get(host, ts);
       if (st.calls === 0) st.firstTs = ts;
       st.calls++;
-      st.dcs.add(target);
+      addCapped(st.dcs, target, 100);
       const facts = sourceFacts(hosts, host, src, ts, t.newHostSeconds);
       const suspect = facts.vpn || facts.genericName !== undefined || facts.newHost;
       // Pace: every call is evidence, but after the first ten per source only every tenth.

@@ -290,3 +290,8 @@ export function lowerSet(...lists: readonly (readonly string[])[]): Set<string> 
   for (const l of lists) for (const x of l) if (x.trim() !== '') s.add(x.trim().toLowerCase());
   return s;
 }
+
+/** Adds to a per-source set while it holds fewer than `cap` values (bounded memory). */
+export function addCapped(set: Set<string>, value: string, cap = 1_000): void {
+  if (set.size < cap) set.add(value);
+}

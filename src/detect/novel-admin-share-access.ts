@@ -31,6 +31,7 @@
  */
 import type { ZeekRecord } from '../model/records.js';
 import {
+  addCapped,
   FanoutCounter,
   factDrivers,
   LearnedSet,
@@ -152,9 +153,9 @@ export function createNovelAdminShareAccess(): Detector<T> {
       if (fanout!.count(fanKey) >= t.knownAdminMinTargets) return;
       const st = sources!.get(host, ts);
       if (st.evidence.count === 0) st.firstTs = ts;
-      st.targets.add(target);
-      st.shares.add(`\\\\${dst}\\${share}`);
-      if (account) st.accounts.add(account);
+      addCapped(st.targets, target);
+      addCapped(st.shares, `\\\\${dst}\\${share}`);
+      if (account) addCapped(st.accounts, account, 100);
       st.evidence.add(refOf(rec));
       const facts = sourceFacts(hosts, host, src, ts, t.newHostSeconds);
       const suspect = facts.vpn || facts.genericName !== undefined || facts.newHost;

@@ -30,7 +30,7 @@
  */
 import { parseAccount } from '../identity/names.js';
 import type { ZeekRecord } from '../model/records.js';
-import { LearnedSet, type LearnedSetJson, refOf, sourceFacts } from './lateral-common.js';
+import { addCapped, LearnedSet, type LearnedSetJson, refOf, sourceFacts } from './lateral-common.js';
 import type { Detector, DetectorContext, DetectorMeta } from './types.js';
 import { clamp99, KeyedState } from './window.js';
 
@@ -211,7 +211,7 @@ export function createSuspiciousRemoteDesktop(): Detector<T> {
         if (targetsByClient.size > 10_000)
           targetsByClient.delete(targetsByClient.keys().next().value as string);
       }
-      targets.add(server);
+      addCapped(targets, server);
       ctx.emit({
         host: client,
         src,

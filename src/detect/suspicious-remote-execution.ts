@@ -34,6 +34,7 @@
  */
 import type { ZeekRecord } from '../model/records.js';
 import {
+  addCapped,
   FanoutCounter,
   factDrivers,
   LearnedSet,
@@ -177,9 +178,9 @@ export function createSuspiciousRemoteExecution(): Detector<T> {
     if (fanout!.count(fanKey) >= t.knownAdminMinTargets) return false;
     const st = sources!.get(host, ts);
     if (st.evidence.count === 0) st.firstTs = ts;
-    st.targets.add(target);
-    if (account) st.accounts.add(account);
-    st.ops.add(`${iface} ${op}`);
+    addCapped(st.targets, target);
+    if (account) addCapped(st.accounts, account, 100);
+    addCapped(st.ops, `${iface} ${op}`, 100);
     if (kind === 'call') st.calls++;
     else st.attempts++;
     if (denied) st.denied++;
