@@ -264,6 +264,8 @@ test('console: hostile strings render as text in host names, summaries, evidence
   await page.locator(`table.detections tr[data-detection="${tool.id}"] a`).click();
   assert.equal(await page.getByTestId('detection-summary').textContent(), tool.summary);
   assert.ok((await page.locator('table.drivers').textContent())?.includes(XSS.file));
+  // The evidence row shows its record (the smb_files write, hostile name and all) as text.
+  await page.locator('table.evidence td.record', { hasText: XSS.file }).first().waitFor();
 
   await page.goto(`${stack.url}/#/detection/${sweep.id}`);
   const evRow = page.locator(`table.evidence tr[data-evidence=${JSON.stringify(hostileUid)}]`).first();

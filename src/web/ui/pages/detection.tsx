@@ -1,7 +1,8 @@
-import type { Detection, Overview } from '../api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Detection, type Overview, qs, type Row, type SearchResult } from '../api.js';
 import { HostLink, Loading, Problem, Score, Section } from '../components.js';
 import { useApi, useCtx } from '../context.js';
-import { attackUrl, currentZone, fmtTime, term } from '../format.js';
+import { attackUrl, currentZone, fmtTime, fmtValue, term } from '../format.js';
 import { searchHref } from '../router.js';
 
 const MAX_EVIDENCE = 500;
@@ -11,6 +12,7 @@ export function DetectionView({ id }: { id: string }) {
   const r = useApi<Detection>(`/api/detections/${id}`);
   const o = useApi<Overview>('/api/overview', false);
   const d = r.data;
+  const records = useEvidenceRecords(d);
   return (
     <div class="page detection">
       <Problem error={r.error} retry={r.reload} />
@@ -100,22 +102,31 @@ export function DetectionView({ id }: { id: string }) {
                   <th>{t('time')}</th>
                   <th>{t('log')}</th>
                   <th>{t('uid')}</th>
+                  <th>{t('record')}</th>
                   <th />
                 </tr>
               </thead>
               <tbody>
-                {d.evidence.slice(0, MAX_EVIDENCE).map((e, i) => (
-                  <tr key={i} data-evidence={e.uid}>
-                    <td class="nowrap">{fmtTime(e.ts)}</td>
-                    <td>{e.log}</td>
-                    <td class="mono">{e.uid}</td>
-                    <td>
-                      <a class="pivot" href={searchHref(`uid:${term(e.uid)}`)}>
-                        {t('pivot')} uid:{e.uid}
-                      </a>
-                    </td>
-                  </tr>
-                ))}
+                {d.evidence.slice(0, MAX_EVIDENCE).map((e, i) => {
+                  const rec = records.get(`${e.log}|${e.uid}`);
+                  const text = rec ? recordText(rec) : '';
+                  const q = pivotQuery(e);
+                  return (
+                    <tr key={i} data-evidence={e.uid}>
+                      <td class="nowrap">{fmtTime(e.ts)}</td>
+                      <td>{e.log}</td>
+                      <td class="mono">{e.uid}</td>
+                      <td class="record" title={text}>
+                        {text.length > 220 ? `${text.slice(0, 219)}…` : text}
+                      </td>
+                      <td class="nowrap">
+                        <a class="pivot" href={searchHref(q)}>
+                          {t('pivot')} {q}
+                        </a>
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </Section>
@@ -123,4 +134,64 @@ export function DetectionView({ id }: { id: string }) {
       ) : null}
     </div>
   );
+}
+
+type Evidence = Detection['evidence'][number];
+
+/** files.log evidence names a file id (fuid); every other log a connection uid. */
+function pivotQuery(e: Evidence): string {
+  return e.log === 'files' && e.uid.startsWith('F') ? `fuid:${term(e.uid)}` : `uid:${term(e.uid)}`;
+}
+
+const SKIP = new Set(['ts', 'uid', 'fuid', '_log', '_day', '_path']);
+
+/** A record's fields as one line of `name=value` text. */
+function recordText(r: Row): string {
+  return Object.entries(r)
+    .filter(([k, v]) => !SKIP.has(k) && v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k}=${fmtValue(v)}`)
+    .join(' ');
+}
+
+const SHOWN_RECORDS = 40;
+
+/**
+ * The records behind the first evidence rows, fetched with two searches (uids, file ids) so the
+ * analyst reads what happened without leaving the page. Keyed `log|uid`.
+ */
+function useEvidenceRecords(d: Detection | undefined): Map<string, Row> {
+  const [map, setMap] = useState(new Map<string, Row>());
+  const id = d?.id;
+  useEffect(() => {
+    if (!d || d.evidence.length === 0) return;
+    const first = d.evidence.slice(0, SHOWN_RECORDS);
+    const isFile = (e: Evidence) => pivotQuery(e).startsWith('fuid:');
+    const fuids = [...new Set(first.filter(isFile).map((e) => e.uid))];
+    const uids = [...new Set(first.filter((e) => !isFile(e)).map((e) => e.uid))];
+    const from = Math.min(...first.map((e) => e.ts)) - 1;
+    const to = Math.max(...first.map((e) => e.ts)) + 1;
+    const search = (field: string, ids: string[]) =>
+      ids.length === 0
+        ? Promise.resolve<SearchResult>({ rows: [], logs: [] })
+        : api<SearchResult>(
+            `/api/search?${qs({ q: ids.map((u) => `${field}:${term(u)}`).join(' OR '), from, to, limit: 500 })}`,
+          );
+    let live = true;
+    Promise.all([search('uid', uids), search('fuid', fuids)]).then(
+      ([a, b]) => {
+        if (!live) return;
+        const m = new Map<string, Row>();
+        for (const row of a.rows) m.set(`${fmtValue(row._log)}|${fmtValue(row.uid)}`, row);
+        for (const row of b.rows) m.set(`${fmtValue(row._log)}|${fmtValue(row.fuid)}`, row);
+        setMap(m);
+      },
+      () => {
+        // No store, or a query the store refuses: the rows keep their pivots.
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  return map;
 }
