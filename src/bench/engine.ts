@@ -62,7 +62,8 @@ async function main(): Promise<void> {
       const t = process.hrtime.bigint();
       records = await fn(dir);
       const s = Number(process.hrtime.bigint() - t) / 1e9;
-      (rates[name] ??= []).push(records / s);
+      rates[name] ??= [];
+      rates[name].push(records / s);
     }
   }
   const base = median(rates['ingest only']!);

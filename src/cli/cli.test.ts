@@ -80,7 +80,11 @@ test('analyze reports a sweep as a detection on its host, in the versioned JSON 
   const report = reportSchema.parse(JSON.parse(res.stdout));
   assert.equal(report.detections.length, 1);
   assert.equal(report.detections[0]!.type, 'port-sweep');
-  assert.equal(report.hosts[0]!.key, 'ip:10.5.200.7', 'an unnamed host keyed by its address (identity layer)');
+  assert.equal(
+    report.hosts[0]!.key,
+    'ip:10.5.200.7',
+    'an unnamed host keyed by its address (identity layer)',
+  );
   assert.deepEqual(report.hosts[0]!.detections, [report.detections[0]!.id]);
   const table = vigil(['analyze', dir, '--quiet']);
   assert.match(table.stdout, /port-sweep/);

@@ -248,7 +248,9 @@ const score = z
 const secretRef = z
   .object({ env: z.string().min(1).optional(), file: z.string().min(1).optional() })
   .strict()
-  .refine((s) => s.env !== undefined || s.file !== undefined, { message: 'give { env: NAME } or { file: PATH }' });
+  .refine((s) => s.env !== undefined || s.file !== undefined, {
+    message: 'give { env: NAME } or { file: PATH }',
+  });
 
 const alerts = z
   .object({

@@ -62,14 +62,14 @@ function story(seed: number): ZeekRecord[] {
     [3389, 'tcp'],
     [4433, 'tcp'],
   ];
-  ports.forEach(([port, proto], i) =>
-    recs.push(conn({ ts: MON + DAY + i * 5_000, src: `${sub}.9`, dst: www, port, proto })),
-  );
-  ['/.env', '/server-status', '/manager/html', '/cgi-bin/x?f=../../etc/passwd'].forEach((uri, i) =>
+  ports.forEach(([port, proto], i) => {
+    recs.push(conn({ ts: MON + DAY + i * 5_000, src: `${sub}.9`, dst: www, port, proto }));
+  });
+  ['/.env', '/server-status', '/manager/html', '/cgi-bin/x?f=../../etc/passwd'].forEach((uri, i) => {
     recs.push(
       http({ ts: MON + DAY + 30_000 + i * 10, src: `${sub}.10`, dst: www, uri, ua: UAS[0], status: 404 }),
-    ),
-  );
+    );
+  });
   const rare = 'Mozilla/5.0 (Windows NT 10.0) Chrome/78.0.3904.108';
   recs.push(http({ ts: MON + 3_600, src: '45.1.2.3', dst: www, uri: '/', ua: rare }));
   recs.push(

@@ -42,7 +42,10 @@ export function buildActuator(name: string, a: ActuatorConfig): Actuator {
         isolationType: a.isolationType,
       });
     case 'sentinelone':
-      return new SentinelOneActuator({ baseUrl: a.baseUrl, apiToken: readSecret(a.apiToken, `${what}.apiToken`) });
+      return new SentinelOneActuator({
+        baseUrl: a.baseUrl,
+        apiToken: readSecret(a.apiToken, `${what}.apiToken`),
+      });
     case 'webhook':
       return new WebhookActuator({ url: a.url, secret: readSecret(a.secret, `${what}.secret`) });
     case 'command':
@@ -54,10 +57,19 @@ export function buildActuator(name: string, a: ActuatorConfig): Actuator {
  * The responder for a config, or undefined when no policy is configured. `forceDryRun` turns
  * every `auto`/`approve` policy into `dry-run` (replays of old logs must never act on hosts now).
  */
-export function buildResponder(cfg: VigilConfig, auditFile: string | undefined, forceDryRun: boolean): Responder | undefined {
+export function buildResponder(
+  cfg: VigilConfig,
+  auditFile: string | undefined,
+  forceDryRun: boolean,
+): Responder | undefined {
   if (cfg.response.policies.length === 0) return undefined;
   const response: ResponseConfig = forceDryRun
-    ? { ...cfg.response, policies: cfg.response.policies.map((p) => (p.mode === 'off' ? p : { ...p, mode: 'dry-run' as const })) }
+    ? {
+        ...cfg.response,
+        policies: cfg.response.policies.map((p) =>
+          p.mode === 'off' ? p : { ...p, mode: 'dry-run' as const },
+        ),
+      }
     : cfg.response;
   const actuators = new Map<string, Actuator>();
   for (const [name, a] of Object.entries(response.actuators)) {
@@ -65,7 +77,8 @@ export function buildResponder(cfg: VigilConfig, auditFile: string | undefined, 
     // Dry runs never call an actuator: do not demand its secrets.
     actuators.set(name, forceDryRun ? dryActuator(name) : buildActuator(name, a));
   }
-  for (const p of response.policies) if (!actuators.has(p.actuator)) actuators.set(p.actuator, dryActuator(p.actuator));
+  for (const p of response.policies)
+    if (!actuators.has(p.actuator)) actuators.set(p.actuator, dryActuator(p.actuator));
   return new Responder(response, actuators, new AuditLog(auditFile));
 }
 
@@ -76,7 +89,11 @@ function dryActuator(name: string): Actuator {
   return { kind: 'dry-run', isolate: async () => refuse(), release: async () => refuse() };
 }
 
-export function buildAlerts(cfg: VigilConfig, version: string, onError: (output: string, err: Error) => void): AlertRouter | undefined {
+export function buildAlerts(
+  cfg: VigilConfig,
+  version: string,
+  onError: (output: string, err: Error) => void,
+): AlertRouter | undefined {
   const a = cfg.alerts;
   const outputs = [
     ...a.syslog.map(
@@ -90,7 +107,9 @@ export function buildAlerts(cfg: VigilConfig, version: string, onError: (output:
           version,
         }),
     ),
-    ...a.webhooks.map((w, i) => new WebhookOutput(w.url, readSecret(w.secret, `alerts.webhooks[${i}].secret`))),
+    ...a.webhooks.map(
+      (w, i) => new WebhookOutput(w.url, readSecret(w.secret, `alerts.webhooks[${i}].secret`)),
+    ),
     ...a.jsonl.map((f) => new JsonlOutput(f)),
   ];
   return outputs.length > 0 ? new AlertRouter(outputs, onError) : undefined;

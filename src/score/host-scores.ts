@@ -40,7 +40,7 @@ export class HostScores {
   private readonly listeners: PriorityListener[] = [];
 
   constructor(
-    private readonly view: HostView,
+    view: HostView,
     private readonly cfg: ScoreConfig = DEFAULT_SCORE_CONFIG,
     /** History points kept per entity (oldest dropped). */
     private readonly maxHistory = 10_000,
