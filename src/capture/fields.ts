@@ -60,6 +60,8 @@ export const FIELDS = [
   'dns.rrsig.type_covered',
   'dns.rrsig.signers_name',
   'dns.dnskey.algorithm',
+  'dns.ds.algorithm',
+  'dns.ds.digest_type',
   // http
   'http.request.method',
   'http.request.uri',

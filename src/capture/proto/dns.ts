@@ -130,8 +130,20 @@ interface Pending {
 
 type State = Map<number, Pending[]>;
 
+/** tshark prints an RRSIG's covered type by name; Zeek logs its number. */
+const QTYPE_NUMBERS = new Map(Object.entries(QTYPE_NAMES).map(([n, name]) => [name, Number(n)]));
+
 /** Answer types whose value is a domain name (Zeek logs those in lower case). */
 const NAME_TYPES = new Set([2, 5, 6, 12, 15, 33]);
+
+/** The three header bits after RA, as one number (Zeek's `Z`: Z, AD, CD). */
+function zBits(row: Row): number {
+  return (
+    ((row.bool('dns.flags.z') ? 1 : 0) << 2) |
+    ((row.bool('dns.flags.authenticated') ? 1 : 0) << 1) |
+    (row.bool('dns.flags.checkdisable') ? 1 : 0)
+  );
+}
 
 function zip(a: string[], b: string[]): Array<[string, string]> {
   return a.map((x, i) => [x, b[i] ?? ''] as [string, string]);
@@ -153,9 +165,10 @@ function answers(row: Row): { answers: string[]; ttls: number[] } {
     6: row.all('dns.soa.mname'),
     16: row.all('dns.txt'),
     46: zip(row.all('dns.rrsig.type_covered'), row.all('dns.rrsig.signers_name')).map(
-      ([t, s]) => `RRSIG ${QTYPE_NAMES[Number(t)] ?? t} ${s.toLowerCase()}`,
+      ([t, s]) => `RRSIG ${QTYPE_NUMBERS.get(t) ?? t} ${s.toLowerCase()}`,
     ),
     48: row.all('dns.dnskey.algorithm').map((a) => `DNSKEY ${a}`),
+    43: zip(row.all('dns.ds.algorithm'), row.all('dns.ds.digest_type')).map(([a, d]) => `DS ${a} ${d}`),
   };
   const cursor: Record<number, number> = {};
   const out: string[] = [];
@@ -208,7 +221,7 @@ export class DnsAnalyzer implements Analyzer {
       rec.AA = false;
       rec.TC = row.bool('dns.flags.truncated') ?? false;
       rec.RA = false;
-      rec.Z = 0;
+      rec.Z = zBits(row);
       rec.rejected = false;
       const list = state.get(id);
       if (list) list.push({ rec });
@@ -241,10 +254,8 @@ export class DnsAnalyzer implements Analyzer {
     rec.TC = row.bool('dns.flags.truncated') ?? false;
     rec.RD = row.bool('dns.flags.recdesired') ?? false;
     rec.RA = row.bool('dns.flags.recavail') ?? false;
-    rec.Z =
-      ((row.bool('dns.flags.z') ? 1 : 0) << 2) |
-      ((row.bool('dns.flags.authenticated') ? 1 : 0) << 1) |
-      (row.bool('dns.flags.checkdisable') ? 1 : 0);
+    // Zeek keeps the query's Z bits (Z, AD, CD) when it saw the query.
+    if (!pending) rec.Z = zBits(row);
     const a = answers(row);
     if (a.answers.length > 0) {
       rec.answers = a.answers;
