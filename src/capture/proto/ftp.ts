@@ -23,8 +23,15 @@ export const FTP_LOGGED_COMMANDS: ReadonlySet<string> = new Set([
 
 interface State {
   user: string;
+  password?: string;
+  cwd: string;
   pending: FtpRecord[];
 }
+
+/** Users whose password Zeek logs in clear (`FTP::guest_ids`); others show `<hidden>`. */
+const GUEST_IDS = new Set(['anonymous', 'ftp', 'ftpuser', 'guest']);
+/** Commands whose argument Zeek logs as a full `ftp://host/path` URL. */
+const FILE_COMMANDS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'DELE']);
 
 export class FtpAnalyzer implements Analyzer {
   readonly name = 'ftp';
@@ -36,14 +43,24 @@ export class FtpAnalyzer implements Analyzer {
   frame(ctx: FrameContext): void {
     const { row, flow, ts } = ctx;
     flow.services.add('ftp');
-    const st = flow.state<State>('ftp', () => ({ user: '<unknown>', pending: [] }));
+    const st = flow.state<State>('ftp', () => ({ user: '<unknown>', cwd: '.', pending: [] }));
     const cmds = row.all('ftp.request.command');
     const args = row.all('ftp.request.arg');
     cmds.forEach((c, i) => {
       const command = c.toUpperCase();
-      if (command === 'USER' && args[i]) st.user = args[i] as string;
+      const arg = args[i];
+      if (command === 'USER' && arg) st.user = arg;
+      if (command === 'PASS' && arg !== undefined) st.password = arg;
+      if (command === 'CWD' && arg) st.cwd = arg.startsWith('/') ? arg : `${st.cwd}/${arg}`;
       const rec = { _path: 'ftp', ts, ...connId(flow), user: st.user, command } as FtpRecord;
-      if (args[i]) rec.arg = args[i];
+      if (st.password !== undefined)
+        rec.password = GUEST_IDS.has(st.user.toLowerCase()) ? st.password : '<hidden>';
+      if (arg) {
+        const path = arg.startsWith('/') ? arg : `${st.cwd}/${arg}`;
+        rec.arg = FILE_COMMANDS.has(command)
+          ? `ftp://${flow.respH}${path.startsWith('/') ? '' : '/'}${path}`
+          : arg;
+      }
       st.pending.push(rec);
     });
     const codes = row.nums('ftp.response.code');
