@@ -106,3 +106,75 @@ test('vigil serve: first admin token printed once, API authenticated by default,
     assert.equal(code, 0, err);
   }
 });
+
+test('vigil serve --follow: SIGTERM saves tail position, engine and identity; a restart continues with them', async () => {
+  const { writeFileSync, mkdirSync, existsSync, appendFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-serve-live-'));
+  const live = join(dir, 'current');
+  mkdirSync(live);
+  const fields = schemaFor('conn')!.fields;
+  const line = (i: number) =>
+    tsvLine(
+      conn({
+        ts: 1_623_488_460 + i,
+        src: '10.5.200.7',
+        dst: `10.5.0.${(i % 250) + 1}`,
+        port: 445,
+        uid: `Clive${i}`,
+      }),
+      fields,
+    );
+  writeFileSync(
+    join(live, 'conn.log'),
+    `${tsvHeader('conn', fields, 1_623_488_460)}\n${Array.from({ length: 30 }, (_, i) => line(i)).join('\n')}\n`,
+  );
+  const state = join(dir, 'state');
+  const start = () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'main.ts'),
+        'serve',
+        '--follow',
+        live,
+        '--poll-ms',
+        '50',
+        '--listen',
+        '127.0.0.1:0',
+        '--state-dir',
+        state,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    return { child, log: () => err };
+  };
+  const stop = async (c: ReturnType<typeof start>) => {
+    c.child.kill('SIGTERM');
+    return new Promise<number | null>((r) => c.child.on('exit', (code) => r(code)));
+  };
+  const waitFor = async (c: ReturnType<typeof start>, re: RegExp) => {
+    for (let i = 0; i < 300 && !re.test(c.log()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(c.log(), re);
+  };
+  const first = start();
+  await waitFor(first, /serving the API/);
+  await new Promise((r) => setTimeout(r, 800));
+  assert.equal(await stop(first), 0, first.log());
+  assert.ok(
+    existsSync(join(state, 'engine.json')) &&
+      existsSync(join(state, 'identity.json')) &&
+      existsSync(join(state, 'tail.json')),
+  );
+  appendFileSync(
+    join(live, 'conn.log'),
+    `${Array.from({ length: 10 }, (_, i) => line(30 + i)).join('\n')}\n`,
+  );
+  const second = start();
+  await waitFor(second, /restored engine \(1 detections\)/);
+  await waitFor(second, /serving the API/);
+  assert.equal(await stop(second), 0, second.log());
+});

@@ -16,6 +16,7 @@ import type { ZeekRecord } from '../model/records.js';
 import { Analysis } from '../pipeline/analysis.js';
 import { buildAlerts, buildResponder, engineConfig, scoreConfig } from '../pipeline/from-config.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
+import { loadPipelineState, savePipelineState } from '../pipeline/state.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
 import { buildApp } from '../server/app.js';
 import { EventHub } from '../server/events.js';
@@ -120,6 +121,9 @@ export async function serve(o: ServeOptions): Promise<number> {
       if (store) for (const r of batch) pending.push(r);
     },
   });
+  // A live run continues where it stopped; a replay starts fresh (it re-reads everything).
+  if (o.follow)
+    for (const what of loadPipelineState(o.stateDir, analysis)) say(`restored ${what} from ${o.stateDir}`);
   const controller = new AbortController();
   const source = o.follow
     ? new LiveIngestRun(o.follow, {
@@ -189,6 +193,7 @@ export async function serve(o: ServeOptions): Promise<number> {
       try {
         await pipeline;
         if (source instanceof LiveIngestRun) source.saveCheckpoint();
+        if (o.follow) savePipelineState(o.stateDir, analysis);
         if (timer) clearInterval(timer);
         await flushStore();
         await store?.close();
