@@ -196,3 +196,28 @@ test('capture: a hand-written pcap through tshark — conn_state/history, DNS, u
     );
   }
 });
+
+test('flows: ICMP echo request and reply are one flow keyed by type and counterpart (Zeek ports 8/0)', () => {
+  const icmp = (ts: number, fromClient: boolean, type: number): Packet => ({
+    ...tcp(ts, fromClient, '', 0, 0),
+    proto: 'icmp',
+    sport: type,
+    dport: 0,
+    len: 56,
+    ipBytes: 84,
+  });
+  const cs = run([icmp(1, true, 8), icmp(1.001, false, 0), icmp(2, true, 8), icmp(2.001, false, 0)]);
+  assert.equal(cs.length, 1);
+  const [c] = cs;
+  assert.equal(c?.['id.orig_h'], C);
+  assert.equal(c?.['id.orig_p'], 8);
+  assert.equal(c?.['id.resp_p'], 0);
+  assert.equal(c?.orig_pkts, 2);
+  assert.equal(c?.resp_pkts, 2);
+  assert.equal(c?.orig_bytes, 112);
+  assert.equal(c?.conn_state, 'OTH');
+  assert.equal(c?.proto, 'icmp');
+  // A reply seen first still gets the requester as originator.
+  const [r] = run([icmp(5, false, 0)]);
+  assert.equal(r?.['id.orig_h'], C);
+});
