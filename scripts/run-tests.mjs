@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Node 20's test runner neither expands globs nor finds .ts files: list them here.
-// Runs every src/**/*.test.ts through tsx; extra argv entries filter by substring.
+// Runs every src/**/*.test.ts and test/**/*.test.ts through tsx; extra argv entries filter by substring.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ function walk(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = walk('src', [])
+const files = [...walk('src', []), ...walk('test', [])]
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 if (files.length === 0) {
