@@ -13,9 +13,10 @@ import type { EvidenceRef, HostView } from './types.js';
  * seen, bounded (least recently seen evicted), with a learning clock.
  *
  * The learning period counts *observed* event time, not wall time: the gaps between the records
- * the detector finds relevant, each gap counted up to `maxGapSeconds` (1 h). A replay that
- * starts with days of sparse data, or a sensor that was down, does not end the learning before
- * the detector has actually watched the network for the period.
+ * the detector finds relevant, each gap counted up to `maxGapSeconds` (6 h: a quiet night or
+ * evening still counts, a sensor outage or a replay that starts with days of perimeter-only data
+ * does not). The detector does not stop learning before it has watched the network's internal
+ * activity for the period.
  */
 export class LearnedSet {
   private readonly seen = new Map<string, number>();
@@ -27,7 +28,7 @@ export class LearnedSet {
 
   constructor(
     private readonly maxEntries: number,
-    private readonly maxGapSeconds = 3_600,
+    private readonly maxGapSeconds = 21_600,
   ) {}
 
   get size(): number {

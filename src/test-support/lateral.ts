@@ -235,7 +235,7 @@ export function randomName(r: () => number, len = 6): string {
 export const DAY = 86_400;
 
 /**
- * Background that runs a detector's learning clock (observed time, gaps capped at an hour): one
+ * Background that runs a detector's learning clock (observed time, gaps capped at 6 h): one
  * ordinary record every `stepSeconds` between two quiet hosts, from `from` for `hours` hours.
  */
 export function clockRecords(
