@@ -81,6 +81,7 @@ export async function* readCapture(
   };
   const filters = new LdapFilterPass(file);
   const dhcp = new DhcpAnalyzer();
+  const ftp = new FtpAnalyzer();
   const analyzers: Analyzer[] = [
     new DnsAnalyzer(),
     new HttpAnalyzer(),
@@ -92,7 +93,7 @@ export async function* readCapture(
     new LdapAnalyzer(filters),
     new RdpAnalyzer(),
     dhcp,
-    new FtpAnalyzer(),
+    ftp,
     new SshAnalyzer(),
   ];
   const onEnd = (flow: Flow): void => {
@@ -117,6 +118,8 @@ export async function* readCapture(
         if (!p) continue;
         now = p.ts;
         const { flow, isOrig } = table.packet(p);
+        if (flow.orig.pkts + flow.resp.pkts === 1 && ftp.isDataChannel(flow.respH, flow.respP, p.ts))
+          flow.services.add('ftp-data');
         const ctx: FrameContext = { row, ts: p.ts, flow, isOrig, emit };
         for (const a of analyzers) if (a.wants(row)) a.frame(ctx);
         if (flow.services.size === 0) guessService(flow, row.raw('frame.protocols'));
