@@ -88,7 +88,10 @@ export class LdapFilterPass {
     for (const w of this.waiting) {
       if (w.frame < this.frameReached) {
         const filter = this.filters.get(w.key);
-        if (filter !== undefined) w.rec.filter = filter;
+        if (filter !== undefined) {
+          w.rec.filter = filter;
+          this.filters.delete(w.key);
+        }
         out.push(w.rec);
       } else keep.push(w);
     }
