@@ -87,3 +87,8 @@ test('magic: files, gzip-wrapped captures, names', async () => {
   );
   assert.equal(isCaptureFileSync(join(dir, 'missing.log')), false);
 });
+
+test('magic: a pipe is never read to sniff it (its data belongs to the log reader)', () => {
+  assert.equal(isCaptureFileSync('/dev/stdin', false), false);
+  assert.equal(isCaptureFileSync('/tmp/x.pcap', false), true);
+});

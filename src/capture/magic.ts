@@ -64,10 +64,12 @@ export async function detectCaptureFile(file: string): Promise<CaptureKind | und
 
 /**
  * Synchronous check for discovery: a capture by name (`.pcap`, `.pcapng`, `.cap`, with or without
- * `.gz`) or by its first bytes. Unreadable files answer false (the reader reports them).
+ * `.gz`) or by its first bytes. `sniff` false (pipes, devices: reading would consume their data)
+ * decides by name only. Unreadable files answer false (the reader reports them).
  */
-export function isCaptureFileSync(file: string): boolean {
+export function isCaptureFileSync(file: string, sniff = true): boolean {
   if (CAPTURE_NAME.test(file)) return true;
+  if (!sniff) return false;
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');

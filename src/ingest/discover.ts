@@ -49,7 +49,7 @@ export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): M
       continue;
     }
     if (st.isDirectory()) walk(input, files, sink);
-    else if (isCaptureFileSync(input))
+    else if (isCaptureFileSync(input, st.isFile()))
       files.push({
         file: input,
         logType: `capture:${input}`,
