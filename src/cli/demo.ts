@@ -12,6 +12,7 @@ import { configSchema, type VigilConfig } from '../config/schema.js';
 import { IngestRun } from '../ingest/run.js';
 import { Analysis } from '../pipeline/analysis.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
+import { analysisRecords } from '../recall/analysis-records.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
 import { ingestIntoStore } from '../recall/ingest.js';
 import { CrowdStrikeActuator } from '../respond/actuators/crowdstrike.js';
@@ -179,6 +180,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   say('\nstoring every record in the metadata store …');
   const store = await DuckDbStore.open(join(base, 'store'));
   const st = await ingestIntoStore([logs], store);
+  await store.appendPart(`analysis-${o.seed ?? 1}`, analysisRecords(report));
   say(
     `  ${st.rowsWritten.toLocaleString('en-US')} records stored; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );

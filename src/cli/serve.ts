@@ -17,6 +17,7 @@ import { Analysis } from '../pipeline/analysis.js';
 import { buildAlerts, buildResponder, engineConfig, scoreConfig } from '../pipeline/from-config.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
 import { loadPipelineState, savePipelineState } from '../pipeline/state.js';
+import { analysisRecords } from '../recall/analysis-records.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
 import { buildApp } from '../server/app.js';
 import { EventHub } from '../server/events.js';
@@ -196,6 +197,8 @@ export async function serve(o: ServeOptions): Promise<number> {
         if (o.follow) savePipelineState(o.stateDir, analysis);
         if (timer) clearInterval(timer);
         await flushStore();
+        // What Vigil concluded goes beside the metadata: detections, score history, responses.
+        await store?.appendPart(`analysis-${run}`, analysisRecords(analysis.report(summary())));
         await store?.close();
         await alerts?.close();
         responder?.audit.close();

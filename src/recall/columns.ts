@@ -32,6 +32,44 @@ function sqlTypeOf(t: ZeekType): string {
   return t.container ? `${scalar}[]` : scalar;
 }
 
+/** Vigil's own tables in the store (analysis-records.ts): typed columns like the Zeek logs'. */
+const VIGIL_TABLES: Readonly<Record<string, readonly Column[]>> = {
+  vigil_detection: [
+    { name: 'ts', sqlType: 'DOUBLE' },
+    { name: 'uid', sqlType: 'VARCHAR' },
+    { name: 'type', sqlType: 'VARCHAR' },
+    { name: 'category', sqlType: 'VARCHAR' },
+    { name: 'attack', sqlType: 'VARCHAR[]' },
+    { name: 'host', sqlType: 'VARCHAR' },
+    { name: 'src', sqlType: 'VARCHAR' },
+    { name: 'threat', sqlType: 'BIGINT' },
+    { name: 'certainty', sqlType: 'BIGINT' },
+    { name: 'summary', sqlType: 'VARCHAR' },
+    { name: 'first_ts', sqlType: 'DOUBLE' },
+    { name: 'last_ts', sqlType: 'DOUBLE' },
+    { name: 'targets', sqlType: 'VARCHAR[]' },
+    { name: 'evidence', sqlType: 'VARCHAR[]' },
+    { name: 'evidence_count', sqlType: 'BIGINT' },
+  ],
+  vigil_host_score: [
+    { name: 'ts', sqlType: 'DOUBLE' },
+    { name: 'host', sqlType: 'VARCHAR' },
+    { name: 'threat', sqlType: 'BIGINT' },
+    { name: 'certainty', sqlType: 'BIGINT' },
+    { name: 'priority', sqlType: 'VARCHAR' },
+  ],
+  vigil_response: [
+    { name: 'ts', sqlType: 'DOUBLE' },
+    { name: 'uid', sqlType: 'VARCHAR' },
+    { name: 'policy', sqlType: 'VARCHAR' },
+    { name: 'host', sqlType: 'VARCHAR' },
+    { name: 'ip', sqlType: 'VARCHAR' },
+    { name: 'outcome', sqlType: 'VARCHAR' },
+    { name: 'reason', sqlType: 'VARCHAR' },
+    { name: 'by', sqlType: 'VARCHAR' },
+  ],
+};
+
 const cache = new Map<string, Column[]>();
 
 /** The stored columns of a log type, in order. */
@@ -39,12 +77,15 @@ export function columnsFor(log: string): Column[] {
   let cols = cache.get(log);
   if (!cols) {
     const schema = schemaFor(log);
-    cols = schema
-      ? schema.fields.map((f) => ({ name: f.name, sqlType: sqlTypeOf(f.type) }))
-      : [
-          { name: 'ts', sqlType: 'DOUBLE' },
-          { name: 'uid', sqlType: 'VARCHAR' },
-        ];
+    const own = VIGIL_TABLES[log];
+    cols = own
+      ? [...own]
+      : schema
+        ? schema.fields.map((f) => ({ name: f.name, sqlType: sqlTypeOf(f.type) }))
+        : [
+            { name: 'ts', sqlType: 'DOUBLE' },
+            { name: 'uid', sqlType: 'VARCHAR' },
+          ];
     cols = [...cols, { name: '_extra', sqlType: 'JSON' }];
     cache.set(log, cols);
   }

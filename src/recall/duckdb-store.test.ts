@@ -198,3 +198,67 @@ test('kill -9 during ingest loses no committed part and duplicates none on resta
   assert.equal(Number(rows[0]!.u), total, 'no duplicates');
   await s.close();
 });
+
+test("Vigil's detections, score history and responses are stored beside the logs, with typed columns", async () => {
+  const { analysisRecords } = await import('./analysis-records.js');
+  const d = mkdtempSync(join(tmpdir(), 'vigil-recall-'));
+  const s = await DuckDbStore.open(d);
+  const detection = {
+    id: '0123456789abcdef',
+    type: 'port-sweep',
+    category: 'reconnaissance' as const,
+    attack: ['T1046'],
+    host: 'name:WIN-X',
+    accounts: [],
+    src: '10.5.0.70',
+    targets: ['10.5.0.2'],
+    targetCount: 1,
+    threat: 40,
+    certainty: 70,
+    drivers: [],
+    firstTs: T0,
+    lastTs: T0 + 60,
+    detectedAt: T0 + 30,
+    summary: 'swept',
+    evidence: [{ log: 'conn', uid: 'Cuid1', ts: T0 }],
+    evidenceCount: 25,
+    campaign: null,
+  };
+  const n = await s.appendPart(
+    'analysis-1',
+    analysisRecords({
+      version: 1,
+      summary: {
+        records: 0,
+        byLog: {},
+        rejected: {},
+        rejectedTotal: 0,
+        firstTs: null,
+        lastTs: null,
+        files: 0,
+        late: 0,
+      },
+      hosts: [],
+      accounts: [],
+      detections: [detection],
+      campaigns: [],
+      responses: [
+        {
+          seq: 1,
+          eventTime: T0 + 31,
+          policy: 'p',
+          host: 'name:WIN-X',
+          ip: '10.5.0.70',
+          outcome: 'dry-run',
+          reason: 'r',
+          by: 'policy',
+        },
+      ],
+    }),
+  );
+  assert.equal(n, 2);
+  const rows = await s.sql("SELECT type, threat, evidence FROM vigil_detection WHERE host = 'name:WIN-X'");
+  assert.deepEqual(rows, [{ type: 'port-sweep', threat: 40, evidence: ['conn:Cuid1'] }]);
+  assert.equal((await s.search('log:vigil_response outcome:dry-run')).rows.length, 1);
+  await s.close();
+});
