@@ -4,9 +4,12 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { sharedData } from '../test-support/shared-data.js';
 
 const CLI = join(import.meta.dirname, 'main.ts');
-const OTRF = join(import.meta.dirname, '../../../shared/data/zeek/otrf-security-datasets/compound');
+const OTRF =
+  sharedData('zeek/otrf-security-datasets/compound') ??
+  join(import.meta.dirname, '../../../shared/data/zeek/otrf-security-datasets/compound');
 
 function vigil(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });

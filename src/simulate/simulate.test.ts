@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { sharedData } from '../test-support/shared-data.js';
 import { simulateToDir } from './index.js';
 import { readBack } from './read-back.js';
 import type { Truth } from './truth.js';
@@ -90,7 +91,7 @@ for (const format of ['tsv', 'json'] as const) {
 
 /** `#fields`/`#types` of every real Zeek log under ../shared/data/zeek, by `#path`. */
 function realLayouts(): Map<string, Array<{ file: string; fields: string[]; types: string[] }>> {
-  const root = join(process.cwd(), '..', 'shared', 'data', 'zeek');
+  const root = sharedData('zeek') ?? join(process.cwd(), '..', 'shared', 'data', 'zeek');
   const out = new Map<string, Array<{ file: string; fields: string[]; types: string[] }>>();
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
