@@ -151,6 +151,15 @@ function subjectOf(st: HostScoreState, hosts: HostDirectory, engine: DetectionEn
     certainty: st.score.certainty,
     detections: st.detections.filter((d) => active.has(d.id)).map((d) => ({ id: d.id, type: d.type })),
     inCampaign: engine.campaigns.campaignOf(st.host) !== undefined,
+    accounts: [...new Set(st.detections.filter((d) => active.has(d.id)).flatMap((d) => d.accounts))],
+    externalIps: [
+      ...new Set(
+        st.detections
+          .filter((d) => active.has(d.id))
+          .flatMap((d) => [d.src, ...d.targets])
+          .filter((ip) => /^[0-9a-fA-F.:]+$/.test(ip) && !hosts.isInternal(ip)),
+      ),
+    ],
   };
 }
 

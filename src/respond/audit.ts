@@ -26,7 +26,15 @@ export interface AuditEntry {
   /** Event time of the data that triggered the decision. */
   readonly eventTime: number;
   readonly policy: string;
-  readonly action: 'isolate-host' | 'release-host';
+  readonly action:
+    | 'isolate-host'
+    | 'release-host'
+    | 'block-account'
+    | 'unblock-account'
+    | 'block-ip'
+    | 'unblock-ip';
+  /** The account or external address acted on (block actions). */
+  readonly target?: string;
   readonly host: string;
   readonly ip: string;
   readonly outcome: Outcome;

@@ -70,7 +70,8 @@ export const policySchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'use lower-case letters, digits and -' }),
     /** off: ignored; dry-run: decide and log only; approve: queue for an analyst; auto: act. */
     mode: z.enum(['off', 'dry-run', 'approve', 'auto']).default('dry-run'),
-    action: z.literal('isolate-host').default('isolate-host'),
+    /** isolate-host (EDR), block-account (the host's detections' accounts), block-ip (their external addresses). */
+    action: z.enum(['isolate-host', 'block-account', 'block-ip']).default('isolate-host'),
     /** Name of an entry in `response.actuators`. */
     actuator: z.string().min(1),
     when: condition,
@@ -92,9 +93,11 @@ export const responseSchema = z
         hosts: z.array(z.string().min(1)).default([]),
         subnets: z.array(z.string().min(1)).default([]),
         roles: z.array(z.string().min(1)).default([]),
+        /** Accounts never disabled (break-glass admins, service accounts). */
+        accounts: z.array(z.string().min(1)).default([]),
       })
       .strict()
-      .default({ hosts: [], subnets: [], roles: [] }),
+      .default({ hosts: [], subnets: [], roles: [], accounts: [] }),
     /** Actions across all policies per hour of event time; beyond it, actions are queued. */
     maxActionsPerHour: z.number().int().min(1).default(10),
   })

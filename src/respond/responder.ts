@@ -28,6 +28,21 @@ export interface Subject {
   /** Active detections (id, type) behind the score. */
   readonly detections: readonly { readonly id: string; readonly type: string }[];
   readonly inCampaign: boolean;
+  /** Accounts used in the host's active detections (block-account policies). */
+  readonly accounts?: readonly string[];
+  /** External addresses the host's active detections involve (block-ip policies). */
+  readonly externalIps?: readonly string[];
+}
+
+type BlockAction = 'block-account' | 'block-ip';
+
+interface Block {
+  readonly policy: string;
+  readonly action: BlockAction;
+  readonly target: string;
+  /** The host whose behaviour led to the block (auto-release follows its condition). */
+  readonly host: string;
+  readonly since: number;
 }
 
 interface Isolation {
@@ -43,12 +58,16 @@ interface Queued {
   readonly subject: Subject;
   readonly eventTime: number;
   readonly outcome: Outcome;
+  /** Block actions: the account or address to block. */
+  readonly target?: string;
 }
 
 const HOUR = 3600;
 
 export class Responder {
   private readonly isolated = new Map<string, Isolation>();
+  /** Active blocks by `action\u0000target`. */
+  private readonly blocked = new Map<string, Block>();
   private readonly announced = new Set<string>();
   private readonly queued = new Map<string, Queued>();
   private readonly cooldownUntil = new Map<string, number>();
@@ -71,8 +90,14 @@ export class Responder {
       return net;
     });
     for (const p of cfg.policies) {
-      if (!actuators.has(p.actuator))
-        throw new Error(`response.policies.${p.name}.actuator: no actuator named ${p.actuator}`);
+      const a = actuators.get(p.actuator);
+      if (!a) throw new Error(`response.policies.${p.name}.actuator: no actuator named ${p.actuator}`);
+      const can =
+        p.action === 'block-account' ? a.blockAccount : p.action === 'block-ip' ? a.blockIp : a.isolate;
+      if (!can)
+        throw new Error(
+          `response.policies.${p.name}.action: actuator ${p.actuator} (${a.kind}) cannot ${p.action}`,
+        );
     }
     this.replay();
   }
@@ -90,6 +115,10 @@ export class Responder {
   evaluate(s: Subject, now: number): void {
     for (const p of this.cfg.policies) {
       if (p.mode === 'off') continue;
+      if (p.action !== 'isolate-host') {
+        this.evaluateBlocks(p, p.action, s, now);
+        continue;
+      }
       const matches = this.matches(p, s);
       const key = `${p.name}\u0000${s.host}`;
       const iso = this.isolated.get(s.host);
@@ -146,6 +175,24 @@ export class Responder {
     const q = this.queued.get(queueId);
     if (!q) throw new Error(`no queued action ${queueId}`);
     this.queued.delete(queueId);
+    if (q.target !== undefined && q.policy.action !== 'isolate-host') {
+      const action = q.policy.action;
+      this.record(
+        q.policy,
+        q.subject,
+        q.eventTime,
+        action,
+        'approved',
+        `approved by ${by}`,
+        by,
+        undefined,
+        queueId,
+        q.target,
+      );
+      this.block(q.policy, action, q.subject, q.target, q.eventTime, by);
+      await this.settle();
+      return this.audit.all[this.audit.all.length - 1]!;
+    }
     this.record(
       q.policy,
       q.subject,
@@ -170,13 +217,168 @@ export class Responder {
       q.policy,
       q.subject,
       q.eventTime,
-      'isolate-host',
+      q.policy.action,
       'rejected',
       `rejected by ${by}`,
       by,
       undefined,
       queueId,
+      q.target,
     );
+  }
+
+  /** Active account and address blocks. */
+  get blocks(): readonly Readonly<Block>[] {
+    return [...this.blocked.values()];
+  }
+
+  /**
+   * Block policies act on what the host's detections involve: each account (block-account) or
+   * external address (block-ip). Same rails as isolation: never-touch (accounts, subnets), caps,
+   * modes, idempotence per target, release when the host's condition stops holding.
+   */
+  private evaluateBlocks(p: ResponsePolicy, action: BlockAction, s: Subject, now: number): void {
+    if (!this.matches(p, s)) {
+      if (!p.autoRelease) return;
+      for (const b of [...this.blocked.values()]) {
+        if (b.policy === p.name && b.host === s.host)
+          this.unblock(p, b, s, now, 'policy', 'condition no longer holds');
+      }
+      return;
+    }
+    const targets = action === 'block-account' ? (s.accounts ?? []) : (s.externalIps ?? []);
+    for (const target of targets) {
+      const key = `${p.name}\u0000${action}\u0000${target}`;
+      if (this.blocked.has(`${action}\u0000${target}`) || this.announced.has(key)) continue;
+      this.announced.add(key);
+      if (this.neverBlock(action, target)) {
+        this.record(
+          p,
+          s,
+          now,
+          action,
+          'suppressed-never-touch',
+          `${target} is on the never-touch list`,
+          'policy',
+          undefined,
+          undefined,
+          target,
+        );
+        continue;
+      }
+      const reason = `${this.why(p, s)}; ${action} ${target}`;
+      if (p.mode === 'dry-run')
+        this.record(p, s, now, action, 'dry-run', reason, 'policy', undefined, undefined, target);
+      else if (p.mode === 'approve') this.enqueueBlock(p, s, now, 'queued-approval', reason, target);
+      else if (!this.underCaps(p, now))
+        this.enqueueBlock(p, s, now, 'queued-cap', `blast-radius cap reached; ${reason}`, target);
+      else {
+        this.countAction(p, now);
+        this.block(p, action, s, target, now, 'policy');
+      }
+    }
+  }
+
+  private neverBlock(action: BlockAction, target: string): boolean {
+    if (action === 'block-account') {
+      const t = target.toLowerCase();
+      return this.cfg.neverTouch.accounts.some((a) => a.toLowerCase() === t);
+    }
+    const n = ipv4ToInt(target);
+    return n !== undefined && this.neverNets.some(([net, mask]) => (n & mask) >>> 0 === net);
+  }
+
+  private enqueueBlock(
+    p: ResponsePolicy,
+    s: Subject,
+    now: number,
+    outcome: Outcome,
+    reason: string,
+    target: string,
+  ): void {
+    const id = `q${++this.queueSeq}`;
+    this.queued.set(id, { id, policy: p, subject: s, eventTime: now, outcome, target });
+    this.record(p, s, now, p.action, outcome, reason, 'policy', undefined, id, target);
+  }
+
+  private block(
+    p: ResponsePolicy,
+    action: BlockAction,
+    s: Subject,
+    target: string,
+    now: number,
+    by: string,
+  ): void {
+    const key = `${action}\u0000${target}`;
+    this.blocked.set(key, { policy: p.name, action, target, host: s.host, since: now });
+    const actuator = this.actuators.get(p.actuator)!;
+    const reason = this.why(p, s);
+    this.run(async () => {
+      try {
+        const r =
+          action === 'block-account'
+            ? await actuator.blockAccount!(target, `Vigil ${reason}`)
+            : await actuator.blockIp!(target, `Vigil ${reason}`);
+        this.record(
+          p,
+          s,
+          now,
+          action,
+          'executed',
+          reason,
+          by,
+          `${r.deviceId}: ${r.detail}`,
+          undefined,
+          target,
+        );
+      } catch (err) {
+        this.blocked.delete(key);
+        this.announced.delete(`${p.name}\u0000${action}\u0000${target}`);
+        this.record(p, s, now, action, 'failed', reason, by, (err as Error).message, undefined, target);
+      }
+    });
+  }
+
+  private unblock(p: ResponsePolicy, b: Block, s: Subject, now: number, by: string, reason: string): void {
+    const key = `${b.action}\u0000${b.target}`;
+    this.blocked.delete(key);
+    this.announced.delete(`${p.name}\u0000${b.action}\u0000${b.target}`);
+    const actuator = this.actuators.get(p.actuator)!;
+    const undo = b.action === 'block-account' ? 'unblock-account' : 'unblock-ip';
+    this.run(async () => {
+      try {
+        const r =
+          b.action === 'block-account'
+            ? await actuator.unblockAccount!(b.target, `Vigil release: ${reason}`)
+            : await actuator.unblockIp!(b.target, `Vigil release: ${reason}`);
+        this.record(
+          p,
+          s,
+          now,
+          undo,
+          'released',
+          reason,
+          by,
+          `${r.deviceId}: ${r.detail}`,
+          undefined,
+          b.target,
+        );
+      } catch (err) {
+        this.blocked.set(key, b);
+        this.record(
+          p,
+          s,
+          now,
+          undo,
+          'release-failed',
+          reason,
+          by,
+          (err as Error).message,
+          undefined,
+          b.target,
+        );
+      }
+    });
   }
 
   /** An analyst releases an isolated host. */
@@ -332,12 +534,13 @@ export class Responder {
     p: ResponsePolicy,
     s: Subject,
     now: number,
-    action: 'isolate-host' | 'release-host',
+    action: AuditEntry['action'],
     outcome: Outcome,
     reason: string,
     by = 'policy',
     response?: string,
     queueId?: string,
+    target?: string,
   ): void {
     this.audit.append({
       eventTime: now,
@@ -353,16 +556,37 @@ export class Responder {
       response,
       by,
       queueId,
+      target,
     });
   }
 
   /** Rebuilds isolations and the approval queue from the audit log (restart). */
   private replay(): void {
     for (const e of this.audit.all) {
-      if (e.outcome === 'executed' || e.outcome === 'reapplied-ip-change') {
+      if ((e.action === 'block-account' || e.action === 'block-ip') && e.target !== undefined) {
+        const key = `${e.action}\u0000${e.target}`;
+        if (e.outcome === 'executed') {
+          this.blocked.set(key, {
+            policy: e.policy,
+            action: e.action,
+            target: e.target,
+            host: e.host,
+            since: e.eventTime,
+          });
+          this.announced.add(`${e.policy}\u0000${e.action}\u0000${e.target}`);
+        }
+      }
+      if ((e.action === 'unblock-account' || e.action === 'unblock-ip') && e.target !== undefined) {
+        if (e.outcome === 'released')
+          this.blocked.delete(
+            `${e.action === 'unblock-account' ? 'block-account' : 'block-ip'}\u0000${e.target}`,
+          );
+      }
+      const hostAction = e.action === 'isolate-host' || e.action === 'release-host';
+      if (hostAction && (e.outcome === 'executed' || e.outcome === 'reapplied-ip-change')) {
         this.isolated.set(e.host, { policy: e.policy, ip: e.ip, since: e.eventTime, names: [] });
         this.announced.add(`${e.policy}\u0000${e.host}`);
-      } else if (e.outcome === 'released') {
+      } else if (hostAction && e.outcome === 'released') {
         this.isolated.delete(e.host);
         const p = this.cfg.policies.find((x) => x.name === e.policy);
         this.cooldownUntil.set(e.host, e.eventTime + (p?.cooldownSeconds ?? 0));
@@ -389,8 +613,13 @@ export class Responder {
             subject,
             eventTime: e.eventTime,
             outcome: e.outcome,
+            target: e.target,
           });
-          this.announced.add(`${e.policy}\u0000${e.host}`);
+          this.announced.add(
+            e.target !== undefined
+              ? `${e.policy}\u0000${e.action}\u0000${e.target}`
+              : `${e.policy}\u0000${e.host}`,
+          );
         } else if (e.outcome === 'approved' || e.outcome === 'rejected') {
           this.queued.delete(e.queueId);
         }

@@ -1,7 +1,8 @@
 /**
  * Command actuator: runs a program with an argv array — never a shell string — for firewalls
- * and in-house scripts. Placeholders `{action}`, `{host}`, `{ip}`, `{reason}` are replaced inside
- * single argv elements only, so no value can become a new argument or shell syntax.
+ * and in-house scripts. Placeholders `{action}`, `{host}`, `{ip}`, `{account}`, `{reason}` are
+ * replaced inside single argv elements only, so no value can become a new argument or shell
+ * syntax. Actions: isolate, release, block-account, unblock-account, block-ip, unblock-ip.
  */
 import { execFile } from 'node:child_process';
 import type { ActionResult, ActionTarget, Actuator } from './types.js';
@@ -28,11 +29,27 @@ export class CommandActuator implements Actuator {
     return this.run('release', target, reason);
   }
 
-  private run(action: string, t: ActionTarget, reason: string): Promise<ActionResult> {
-    const vars: Record<string, string> = { action, host: t.host, ip: t.ip, reason };
+  blockAccount(account: string, reason: string): Promise<ActionResult> {
+    return this.run('block-account', { host: account, ip: '', names: [] }, reason, account);
+  }
+
+  unblockAccount(account: string, reason: string): Promise<ActionResult> {
+    return this.run('unblock-account', { host: account, ip: '', names: [] }, reason, account);
+  }
+
+  blockIp(ip: string, reason: string): Promise<ActionResult> {
+    return this.run('block-ip', { host: ip, ip, names: [] }, reason);
+  }
+
+  unblockIp(ip: string, reason: string): Promise<ActionResult> {
+    return this.run('unblock-ip', { host: ip, ip, names: [] }, reason);
+  }
+
+  private run(action: string, t: ActionTarget, reason: string, account = ''): Promise<ActionResult> {
+    const vars: Record<string, string> = { action, host: t.host, ip: t.ip, account, reason };
     const args = this.o.argv
       .slice(1)
-      .map((a) => a.replace(/\{(action|host|ip|reason)\}/g, (_, k: string) => vars[k]!));
+      .map((a) => a.replace(/\{(action|host|ip|account|reason)\}/g, (_, k: string) => vars[k]!));
     return new Promise((resolve, reject) => {
       execFile(
         this.o.argv[0]!,

@@ -18,6 +18,12 @@ export interface Actuator {
   readonly kind: string;
   isolate(target: ActionTarget, reason: string): Promise<ActionResult>;
   release(target: ActionTarget, reason: string): Promise<ActionResult>;
+  /** Disable an account (directory, IdP) — actuators that can. */
+  blockAccount?(account: string, reason: string): Promise<ActionResult>;
+  unblockAccount?(account: string, reason: string): Promise<ActionResult>;
+  /** Block an external address (firewall, proxy) — actuators that can. */
+  blockIp?(ip: string, reason: string): Promise<ActionResult>;
+  unblockIp?(ip: string, reason: string): Promise<ActionResult>;
 }
 
 /** Device lookups splice these into vendor filter languages: allow only what addresses and names use. */

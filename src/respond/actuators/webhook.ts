@@ -30,12 +30,34 @@ export class WebhookActuator implements Actuator {
     return this.send('release', target, reason);
   }
 
-  private async send(action: string, target: ActionTarget, reason: string): Promise<ActionResult> {
+  blockAccount(account: string, reason: string): Promise<ActionResult> {
+    return this.send('block-account', { host: account, ip: '', names: [] }, reason, { account });
+  }
+
+  unblockAccount(account: string, reason: string): Promise<ActionResult> {
+    return this.send('unblock-account', { host: account, ip: '', names: [] }, reason, { account });
+  }
+
+  blockIp(ip: string, reason: string): Promise<ActionResult> {
+    return this.send('block-ip', { host: ip, ip, names: [] }, reason);
+  }
+
+  unblockIp(ip: string, reason: string): Promise<ActionResult> {
+    return this.send('unblock-ip', { host: ip, ip, names: [] }, reason);
+  }
+
+  private async send(
+    action: string,
+    target: ActionTarget,
+    reason: string,
+    extra: Record<string, string> = {},
+  ): Promise<ActionResult> {
     const payload = {
       action,
       host: target.host,
       ip: target.ip,
       names: target.names,
+      ...extra,
       reason,
       sentAt: new Date().toISOString(),
     };
