@@ -8,7 +8,8 @@
  * previous checkpoint intact, never a half-written one.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { LogFormat } from './auto-parser.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -73,24 +74,7 @@ export function loadCheckpoint(file: string): Checkpoint | undefined {
 
 /** Writes the checkpoint atomically: temp file beside it, fsync, rename over the old one. */
 export function saveCheckpoint(file: string, cp: Checkpoint): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(cp, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the rename error is the one to report
-    }
-    throw err;
-  }
+  writeFileAtomic(file, `${JSON.stringify(cp, null, 2)}\n`);
 }
 
 function isCheckpoint(v: unknown): v is Checkpoint {
