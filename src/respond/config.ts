@@ -61,6 +61,8 @@ const condition = z
     roles: z.array(z.string().min(1)).optional(),
     /** The host is part of a linked campaign (attack graph). */
     inCampaign: z.boolean().optional(),
+    /** The host belongs to one of these groups (`response.groups`). */
+    groups: z.array(z.string().min(1)).optional(),
   })
   .strict()
   .refine((c) => Object.keys(c).length > 0, { message: 'a policy needs at least one condition' });
@@ -93,17 +95,41 @@ export const responseSchema = z
         hosts: z.array(z.string().min(1)).default([]),
         subnets: z.array(z.string().min(1)).default([]),
         roles: z.array(z.string().min(1)).default([]),
+        /** Groups (`response.groups`) whose hosts are never acted on. */
+        groups: z.array(z.string().min(1)).default([]),
         /** Accounts never disabled (break-glass admins, service accounts). */
         accounts: z.array(z.string().min(1)).default([]),
       })
       .strict()
-      .default({ hosts: [], subnets: [], roles: [], accounts: [] }),
+      .default({ hosts: [], subnets: [], roles: [], groups: [], accounts: [] }),
+    /**
+     * Host groups (tags) for policies and the never-touch list: name → members, each a host key
+     * (`name:DC1`), a host name (`DC1`), an IPv4 address or CIDR.
+     */
+    groups: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
     /** Actions across all policies per hour of event time; beyond it, actions are queued. */
     maxActionsPerHour: z.number().int().min(1).default(10),
   })
   .strict()
   .superRefine((r, ctx) => {
+    const known = new Set(Object.keys(r.groups));
+    r.neverTouch.groups.forEach((g, i) => {
+      if (!known.has(g))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['neverTouch', 'groups', i],
+          message: `no group ${g} in response.groups`,
+        });
+    });
     r.policies.forEach((p, i) => {
+      (p.when.groups ?? []).forEach((g, j) => {
+        if (!known.has(g))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policies', i, 'when', 'groups', j],
+            message: `no group ${g} in response.groups`,
+          });
+      });
       if (!(p.actuator in r.actuators)) {
         ctx.addIssue({
           code: 'custom',

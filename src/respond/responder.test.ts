@@ -198,3 +198,31 @@ test('config errors name the key', () => {
   assert.ok(paths.includes('policies.0.when'));
   assert.ok(paths.includes('policies.0.actuator'));
 });
+
+test('groups (tags): a policy for one group only, and a never-touch group; unknown groups are config errors', async () => {
+  const cfg = responseSchema.parse({
+    actuators: {
+      falcon: { type: 'crowdstrike', baseUrl: vs.url, clientId: { env: 'X' }, clientSecret: { env: 'Y' } },
+    },
+    groups: { 'tier0-servers': ['DC1', 'DC2'], 'soc-tools': ['10.5.0.48/29'], kiosks: ['WS1', 'name:ws2'] },
+    policies: [
+      {
+        name: 'isolate-kiosks',
+        mode: 'auto',
+        actuator: 'falcon',
+        when: { groups: ['kiosks'], priorityAtLeast: 'High' },
+      },
+    ],
+    neverTouch: { groups: ['soc-tools'] },
+  });
+  const r = responder(cfg);
+  r.evaluate(subject(devices[3]!), 1);
+  r.evaluate(subject(devices[4]!), 2);
+  r.evaluate(subject(devices[5]!), 3);
+  r.evaluate(subject(devices[0]!), 4);
+  await r.settle();
+  assert.deepEqual(outcomes(r).sort(), ['executed ws1', 'executed ws2']);
+  const bad = responseSchema.safeParse({ groups: {}, neverTouch: { groups: ['nope'] } });
+  assert.equal(bad.success, false);
+  assert.deepEqual(bad.error!.issues[0]!.path, ['neverTouch', 'groups', 0]);
+});

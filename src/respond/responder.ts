@@ -64,6 +64,9 @@ interface Queued {
 
 const HOUR = 3600;
 
+/** `name:DC1`, `DC1`, `dc1` → `dc1`: group members match host keys and names alike. */
+const bareName = (k: string): string => k.replace(/^name:/i, '').toLowerCase();
+
 export class Responder {
   private readonly isolated = new Map<string, Isolation>();
   /** Active blocks by `action\u0000target`. */
@@ -73,6 +76,10 @@ export class Responder {
   private readonly cooldownUntil = new Map<string, number>();
   private readonly actionTimes = new Map<string, number[]>();
   private readonly neverNets: (readonly [number, number])[];
+  private readonly groupMembers = new Map<
+    string,
+    { names: Set<string>; nets: (readonly [number, number])[] }
+  >();
   private chain: Promise<void> = Promise.resolve();
   private queueSeq = 0;
 
@@ -98,6 +105,16 @@ export class Responder {
         throw new Error(
           `response.policies.${p.name}.action: actuator ${p.actuator} (${a.kind}) cannot ${p.action}`,
         );
+    }
+    for (const [name, members] of Object.entries(cfg.groups)) {
+      const nets: (readonly [number, number])[] = [];
+      const names = new Set<string>();
+      for (const m of members) {
+        const net = /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(m) ? parseCidr4(m) : undefined;
+        if (net) nets.push(net);
+        else names.add(bareName(m));
+      }
+      this.groupMembers.set(name, { names, nets });
     }
     this.replay();
   }
@@ -411,11 +428,23 @@ export class Responder {
     if (w.detectionTypes && !s.detections.some((d) => w.detectionTypes!.includes(d.type))) return false;
     if (w.roles && !w.roles.some((r) => s.roles.has(r))) return false;
     if (w.inCampaign !== undefined && s.inCampaign !== w.inCampaign) return false;
+    if (w.groups && !w.groups.some((g) => this.inGroup(g, s))) return false;
     return true;
+  }
+
+  /** Whether a host is a member of a configured group (by key, name, address or CIDR). */
+  private inGroup(group: string, s: Subject): boolean {
+    const members = this.groupMembers.get(group);
+    if (!members) return false;
+    if (members.names.has(s.host.toLowerCase()) || s.names.some((n) => members.names.has(n.toLowerCase())))
+      return true;
+    const n = ipv4ToInt(s.ip);
+    return n !== undefined && members.nets.some(([net, mask]) => (n & mask) >>> 0 === net);
   }
 
   private neverTouch(s: Subject): boolean {
     const nt = this.cfg.neverTouch;
+    if (nt.groups.some((g) => this.inGroup(g, s))) return true;
     if (nt.hosts.includes(s.host) || s.names.some((n) => nt.hosts.includes(n))) return true;
     if (nt.roles.some((r) => s.roles.has(r))) return true;
     const n = ipv4ToInt(s.ip);
