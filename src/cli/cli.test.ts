@@ -205,3 +205,15 @@ test('analyze --config: thresholds, response policies (dry-run without --respond
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /detectors\.port-sweep\.minTargets/);
 });
+
+test('vigil demo --no-serve replays the reference incident: the attacker Critical, both DCs isolated, records stored', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vigil-demo-'));
+  const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'demo', '--no-serve', '--out', out], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  assert.equal(res.status, 0, res.stderr);
+  assert.match(res.stderr, /Critical\s+T\d+\s+C\d+\s+WIN-[A-Z0-9]{11}/);
+  assert.match(res.stderr, /EDR: DC1 isolated, DC2 isolated\n/);
+  assert.match(res.stderr, /metadata store: 343,663 records/);
+});

@@ -10,11 +10,11 @@ import { join, resolve } from 'node:path';
 import { serve as serveHttp } from '@hono/node-server';
 import { configSchema, type VigilConfig } from '../config/schema.js';
 import { IngestRun } from '../ingest/run.js';
+import type { ZeekRecord } from '../model/records.js';
 import { Analysis } from '../pipeline/analysis.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
 import { analysisRecords } from '../recall/analysis-records.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
-import { ingestIntoStore } from '../recall/ingest.js';
 import { CrowdStrikeActuator } from '../respond/actuators/crowdstrike.js';
 import { AuditLog } from '../respond/audit.js';
 import { responseSchema } from '../respond/config.js';
@@ -140,27 +140,38 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     },
   });
   let shown = 0;
+  const showResponses = (): void => {
+    for (; shown < audit.all.length; shown++) {
+      const e = audit.all[shown]!;
+      say(
+        `  ${jst(e.eventTime, tz)}  ${name(e.host).padEnd(18)} response   ${e.outcome}: ${e.policy}${e.response ? ` (${e.response})` : ''}`,
+      );
+    }
+  };
+  // Every record also goes to the metadata store as it flows (parsed once, stored in parts).
+  const store = await DuckDbStore.open(join(base, 'store'));
+  let pending: ZeekRecord[] = [];
+  let part = 0;
+  let stored = 0;
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    stored += await store.appendPart(`demo-${o.seed ?? 1}-${part++}`, pending);
+    pending = [];
+  };
   const source = new IngestRun([logs], {});
   const report = await analysis.run({
     batches: async function* () {
       for await (const b of source.batches()) {
         yield b;
-        for (; shown < audit.all.length; shown++) {
-          const e = audit.all[shown]!;
-          say(
-            `  ${jst(e.eventTime, tz)}  ${name(e.host).padEnd(18)} response   ${e.outcome}: ${e.policy}${e.response ? ` (${e.response})` : ''}`,
-          );
-        }
+        showResponses();
+        for (const r of b) pending.push(r);
+        if (pending.length >= 100_000) await flush();
       }
+      await flush();
     },
     summary: () => source.summary(),
   });
-  for (; shown < audit.all.length; shown++) {
-    const e = audit.all[shown]!;
-    say(
-      `  ${jst(e.eventTime, tz)}  ${name(e.host).padEnd(18)} response   ${e.outcome}: ${e.policy}${e.response ? ` (${e.response})` : ''}`,
-    );
-  }
+  showResponses();
   say(
     `\n${report.summary.records.toLocaleString('en-US')} records analysed; ${report.detections.length} detections on ${report.hosts.length} hosts:`,
   );
@@ -177,12 +188,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     }`,
   );
 
-  say('\nstoring every record in the metadata store …');
-  const store = await DuckDbStore.open(join(base, 'store'));
-  const st = await ingestIntoStore([logs], store);
   await store.appendPart(`analysis-${o.seed ?? 1}`, analysisRecords(report));
   say(
-    `  ${st.rowsWritten.toLocaleString('en-US')} records stored; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `metadata store: ${stored.toLocaleString('en-US')} records in ${join(base, 'store')}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
 
   if (!o.serve) {
