@@ -14,7 +14,7 @@
 
 import { isAscii } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,7 +159,7 @@ async function generate(dir: string, n: number): Promise<{ json: string; tsv: st
     })(),
     `${tsvFooter(start + 86400)}\n`,
   );
-  createWriteStream(marker).end();
+  writeFileSync(marker, '');
   return { json, tsv };
 }
 
