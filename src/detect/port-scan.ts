@@ -13,7 +13,9 @@
  * server), and add Elastic's sensitive-port list as a threat driver rather than a trigger.
  *
  * Threat grows with the share of sensitive ports (SMB, RPC, RDP, WinRM, LDAP, Kerberos …);
- * certainty with the number of ports. Key = target: scanning two servers gives two detections.
+ * certainty with the number of ports. One detection per scanning host: each further target it
+ * scans grows that detection (targets listed) rather than opening another — no alert storm from
+ * a host that scans a whole subnet port by port.
  */
 import type { ZeekRecord } from '../model/records.js';
 import { isProbeConn, portLabel, SENSITIVE_PORTS } from './conn-facts.js';
@@ -105,7 +107,6 @@ export function createPortScan(): Detector<T> {
       ctx.emit({
         host,
         src,
-        key: dst,
         targets: [dst],
         threat: clamp99(Math.min(45, 20 + 3 * sensitive + 4 * scale)),
         certainty: clamp99(50 + 12 * scale),

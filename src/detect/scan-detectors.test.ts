@@ -165,10 +165,22 @@ describe('port-scan', () => {
         recs.push(conn({ ts: T0 + i * 0.1, src, dst, port: 1 + Math.floor(r() * 65000), state: 'REJ' }));
       const ds = run([createPortScan], recs);
       assert.equal(ds.length, 1);
-      assert.equal(ds[0]!.key, dst);
+      assert.equal(ds[0]!.key, '');
       assert.deepEqual(ds[0]!.targets, [dst]);
     });
   }
+
+  test('a host scanning many servers port by port is one detection that lists them, not one per server', () => {
+    const recs: ZeekRecord[] = [];
+    for (let h = 1; h <= 30; h++)
+      for (let p = 0; p < 20; p++)
+        recs.push(
+          conn({ ts: T0 + h * 30 + p, src: '10.1.9.9', dst: `10.2.9.${h}`, port: 1000 + p, state: 'REJ' }),
+        );
+    const ds = run([createPortScan], recs);
+    assert.equal(ds.length, 1);
+    assert.equal(ds[0]!.targetCount, 30);
+  });
 
   test('benign: a client using many services of one server successfully stays quiet', () => {
     const recs: ZeekRecord[] = [];
