@@ -120,8 +120,18 @@ export function toRow(rec: ZeekRecord): string {
 
 /** `YYYY-MM-DD` (UTC) of an event time: the day partition. */
 export function dayOf(ts: number): string {
-  return new Date(ts * 1000).toISOString().slice(0, 10);
+  const d = Math.floor(ts / 86_400);
+  let text = dayNames.get(d);
+  if (text === undefined) {
+    text = new Date(d * 86_400_000).toISOString().slice(0, 10);
+    if (dayNames.size > 10_000) dayNames.clear();
+    dayNames.set(d, text);
+  }
+  return text;
 }
+
+/** Day number → `YYYY-MM-DD`: one Date per day, not per record. */
+const dayNames = new Map<number, string>();
 
 /** Quotes an identifier for DuckDB (names are validated before; quotes doubled anyway). */
 export function ident(name: string): string {
