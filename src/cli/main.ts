@@ -38,8 +38,9 @@ export function buildProgram(): Command {
   program
     .name('vigil')
     .description(
-      'Vigil — network detection and response on Zeek metadata.\n' +
-        'Reads Zeek logs (TSV or JSON, plain or gzip, files, directories, stdin) into one event-time stream.',
+      'Vigil — network detection and response on Zeek metadata (or packet captures).\n' +
+        'Finds attacker behaviour, ranks hosts by threat and certainty, responds through the EDR under ' +
+        'policy, and keeps every record searchable. Start with `vigil demo`, then `vigil analyze <logs>`.',
     )
     .version(packageVersion(), '-V, --version')
     .exitOverride()
