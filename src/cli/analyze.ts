@@ -83,6 +83,12 @@ export function pipelineParts(opts: AnalyzeOptions): PipelineParts {
   };
 }
 
+/** One `--format ndjson` line for a new or grown detection. */
+export function ndjsonDetection(d: Detection, change: 'new' | 'updated', now: number): string {
+  const { id, type, category, attack, host, src, threat, certainty, summary, evidenceCount } = d;
+  return `${JSON.stringify({ event: `detection-${change}`, at: now, id, type, category, attack, host, src, threat, certainty, summary, evidenceCount })}\n`;
+}
+
 /** The alert event for a detection, for the configured outputs. */
 export function detectionAlert(d: Detection, change: 'new' | 'updated', now: number): AlertEvent {
   return {
@@ -150,10 +156,7 @@ async function analyzeFiles(paths: readonly string[], opts: AnalyzeOptions): Pro
     onDetection: (d, change, now) => {
       parts.alerts?.publish(detectionAlert(d, change, now));
       if (ndjson) {
-        const { id, type, category, attack, host, src, threat, certainty, summary } = d;
-        process.stdout.write(
-          `${JSON.stringify({ event: `detection-${change}`, at: now, id, type, category, attack, host, src, threat, certainty, summary, evidenceCount: d.evidenceCount })}\n`,
-        );
+        process.stdout.write(ndjsonDetection(d, change, now));
       }
     },
   });

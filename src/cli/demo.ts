@@ -34,33 +34,11 @@ export interface DemoOptions {
   readonly listen?: string;
 }
 
-/** `a.b.c.d-a.b.c.e` → the smallest CIDR list covering exactly that range. */
-export function rangeToCidrs(range: string): string[] {
-  const [lo, hi] = range.split('-').map((ip) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0)) as [
-    number,
-    number,
-  ];
-  const out: string[] = [];
-  let cur = lo;
-  while (cur <= hi) {
-    let bits = 32;
-    while (bits > 0) {
-      const size = 2 ** (33 - bits);
-      if (cur % size !== 0 || cur + size - 1 > hi) break;
-      bits--;
-    }
-    const ip = [24, 16, 8, 0].map((s) => Math.floor(cur / 2 ** s) % 256).join('.');
-    out.push(`${ip}/${bits}`);
-    cur += 2 ** (32 - bits);
-  }
-  return out;
-}
-
 /** The site config a SOC would write for the simulated network. */
 export function siteConfig(truth: Truth): VigilConfig {
   return configSchema.parse({
     network: {
-      vpnPools: rangeToCidrs(truth.network.vpnPool),
+      vpnPools: [truth.network.vpnPool],
       scanners: [truth.network.declared.scanner],
       businessHours: { timeZone: truth.timezone === '+09:00' ? 'Asia/Tokyo' : 'UTC' },
     },
@@ -208,16 +186,6 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     tokens,
     events,
     web: webFiles(resolve(import.meta.dirname, '../web')),
-    metrics: {
-      records: () => analysis.records,
-      rejected: () => source.summary().rejectedTotal,
-      lagSeconds: () => 0,
-      detections: () => analysis.engine.store.detections.length,
-      hostsByPriority: () => ({}),
-      queueDepth: () => responder.pending.length,
-      isolations: () => responder.isolations.size,
-      sseClients: () => events.listeners,
-    },
     log: () => {},
   });
   const [hostName, portText] = (o.listen ?? '127.0.0.1:8080').split(':');

@@ -8,7 +8,7 @@
 import { LiveIngestRun, type LiveSummary } from '../ingest/live.js';
 import { runAnalysis } from '../pipeline/analysis.js';
 import type { AnalysisReport } from '../pipeline/report-schema.js';
-import { type AnalyzeOptions, detectionAlert } from './analyze.js';
+import { type AnalyzeOptions, detectionAlert, ndjsonDetection } from './analyze.js';
 import { formatReportTable } from './format.js';
 
 export async function analyzeFollow(paths: readonly string[], opts: AnalyzeOptions): Promise<number> {
@@ -68,10 +68,7 @@ export async function analyzeFollow(paths: readonly string[], opts: AnalyzeOptio
           ? (d, change, now) => {
               opts.pipeline?.alerts?.publish(detectionAlert(d, change, now));
               if (opts.format !== 'ndjson') return;
-              const { id, type, category, attack, host, src, threat, certainty, summary } = d;
-              process.stdout.write(
-                `${JSON.stringify({ event: `detection-${change}`, at: now, id, type, category, attack, host, src, threat, certainty, summary, evidenceCount: d.evidenceCount })}\n`,
-              );
+              process.stdout.write(ndjsonDetection(d, change, now));
             }
           : undefined,
     });

@@ -149,23 +149,6 @@ export async function serve(o: ServeOptions): Promise<number> {
     events,
     publicMetrics: o.publicMetrics,
     web: webFiles(webRoot),
-    metrics: {
-      records: () => analysis.records,
-      rejected: () => summary().rejectedTotal,
-      lagSeconds: () =>
-        Number.isFinite(analysis.engine.eventTime)
-          ? Date.now() / 1000 - analysis.engine.eventTime
-          : Number.NaN,
-      detections: () => analysis.engine.store.detections.length,
-      hostsByPriority: () => {
-        const out: Record<string, number> = { Low: 0, Medium: 0, High: 0, Critical: 0 };
-        for (const h of analysis.scores.ranked()) out[h.score.priority] = (out[h.score.priority] ?? 0) + 1;
-        return out;
-      },
-      queueDepth: () => analysis.responder?.pending.length ?? 0,
-      isolations: () => analysis.responder?.isolations.size ?? 0,
-      sseClients: () => events.listeners,
-    },
   });
   const server = await new Promise<ReturnType<typeof serveHttp>>((ok) => {
     const s = serveHttp({ fetch: app.fetch, hostname: host, port }, (info) => {

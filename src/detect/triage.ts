@@ -3,6 +3,7 @@
  * of detector type (or category), host key, IP/subnet and role; all given fields must match.
  * Declared scanners are quiet for reconnaissance by default (they scan on purpose).
  */
+import { parseIPv4 } from '../config/network-model.js';
 import type { Category, HostView } from './types.js';
 
 export interface TriageRule {
@@ -31,27 +32,10 @@ export function parseCidr4(cidr: string): readonly [number, number] | undefined 
   return [(ip & mask) >>> 0, mask];
 }
 
-/** Dotted-quad IPv4 → unsigned int without allocating (hot path); undefined otherwise. */
+/** Dotted-quad IPv4 → unsigned int (the network model's allocation-free parser); undefined otherwise. */
 export function ipv4ToInt(ip: string): number | undefined {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46 /* . */) {
-      if (digits === 0 || dots === 3) return undefined;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return undefined;
-    } else return undefined;
-  }
-  if (dots !== 3 || digits === 0) return undefined;
-  return (n * 256 + part) >>> 0;
+  const n = parseIPv4(ip);
+  return n < 0 ? undefined : n;
 }
 
 interface CompiledRule {

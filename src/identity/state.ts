@@ -4,9 +4,10 @@
  * restored at start. Written atomically (temp file + rename). Memory stays bounded by the same
  * limits as a live run (the tracker's and DomainStats' caps apply to restored state too).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { type IpKey, ipKey, ipKeyToString } from '../config/network-model.js';
 import type { DomainStats } from '../enrich/domains.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { type AccountOnHost, type Host, type NameSighting, resolveHost } from './host.js';
 import type { IdentitySource } from './names.js';
 import type { IdentityTracker } from './tracker.js';
@@ -186,9 +187,7 @@ export function restore(
 }
 
 export function saveState(file: string, tracker: IdentityTracker, domains?: DomainStats): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(snapshot(tracker, domains)));
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(snapshot(tracker, domains)));
 }
 
 /** Restores from `file`; false when the file does not exist yet (first run). */

@@ -11,7 +11,7 @@ import type { Detection, DetectorFactory, HostView } from '../detect/types.js';
 import { type IngestOptions, IngestRun, type IngestSummary } from '../ingest/run.js';
 import type { ZeekRecord } from '../model/records.js';
 import type { Responder, Subject } from '../respond/responder.js';
-import { type HostScoreState, HostScores, type PriorityListener } from '../score/host-scores.js';
+import { byPriority, type HostScoreState, HostScores, type PriorityListener } from '../score/host-scores.js';
 import { DEFAULT_SCORE_CONFIG, type ScoreConfig, scoreDetections } from '../score/scoring.js';
 import {
   type AnalysisReport,
@@ -201,13 +201,7 @@ function mergeAliases(
       seen: new Map(),
     });
   }
-  const rank = { Critical: 3, High: 2, Medium: 1, Low: 0 } as const;
-  return out.sort(
-    (a, b) =>
-      rank[b.score.priority] - rank[a.score.priority] ||
-      b.score.threat - a.score.threat ||
-      b.score.certainty - a.score.certainty,
-  );
+  return out.sort(byPriority);
 }
 
 function buildReport(

@@ -6,6 +6,7 @@
 import type { Detection, HostView } from '../detect/types.js';
 import {
   DEFAULT_SCORE_CONFIG,
+  PRIORITY_RANK,
   type Priority,
   type Score,
   type ScoreConfig,
@@ -28,6 +29,15 @@ export interface HostScoreState {
   /** Event time of the last rescore, and each detection's threat/certainty then. */
   scoredAt?: number;
   readonly seen: Map<string, number>;
+}
+
+/** Priority, then threat, then certainty, highest first. */
+export function byPriority(a: HostScoreState, b: HostScoreState): number {
+  return (
+    PRIORITY_RANK[b.score.priority] - PRIORITY_RANK[a.score.priority] ||
+    b.score.threat - a.score.threat ||
+    b.score.certainty - a.score.certainty
+  );
 }
 
 /** Event-time seconds within which a grown detection with unchanged scores is not rescored. */
@@ -127,12 +137,6 @@ export class HostScores {
 
   /** Hosts by priority, then threat, then certainty. */
   ranked(): HostScoreState[] {
-    const rank = { Critical: 3, High: 2, Medium: 1, Low: 0 } as const;
-    return [...this.hosts.values()].sort(
-      (a, b) =>
-        rank[b.score.priority] - rank[a.score.priority] ||
-        b.score.threat - a.score.threat ||
-        b.score.certainty - a.score.certainty,
-    );
+    return [...this.hosts.values()].sort(byPriority);
   }
 }

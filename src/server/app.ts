@@ -14,7 +14,7 @@ import { type AnalysisReport, detectionSchema, hostSchema } from '../pipeline/re
 import { QueryError } from '../recall/query.js';
 import type { RecallStore } from '../recall/store.js';
 import type { EventHub } from './events.js';
-import { type MetricsSource, metricsText } from './metrics.js';
+import { metricsText, pipelineMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { type Principal, ROLES, type Role, roleAllows, type TokenStore } from './tokens.js';
 
@@ -25,7 +25,6 @@ export interface ServerDeps {
   readonly store?: RecallStore;
   readonly tokens: TokenStore;
   readonly events: EventHub;
-  readonly metrics: MetricsSource;
   /** Serve /metrics without a token (scrapers on a trusted network). Default false. */
   readonly publicMetrics?: boolean;
   /** Requests per second per client (burst = 4×). Default 20. */
@@ -69,6 +68,7 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
       }
     },
   });
+  const metrics = pipelineMetrics(deps.analysis, deps.summary, deps.events);
   const limiter = new RateLimiter(deps.ratePerSecond ?? 20, 4 * (deps.ratePerSecond ?? 20));
   let cached: { at: number; report: AnalysisReport } | undefined;
   const report = (): AnalysisReport => {
@@ -132,7 +132,7 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
   app.get(
     '/metrics',
     async (c, next) => (deps.publicMetrics ? next() : auth('viewer')(c, next)),
-    (c) => c.text(metricsText(deps.metrics), 200, { 'content-type': 'text/plain; version=0.0.4' }),
+    (c) => c.text(metricsText(metrics), 200, { 'content-type': 'text/plain; version=0.0.4' }),
   );
   app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/health' || c.req.path === '/api/openapi.json') return next();

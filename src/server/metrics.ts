@@ -1,4 +1,7 @@
 /** Prometheus text exposition of the pipeline's health. */
+import type { IngestSummary } from '../ingest/run.js';
+import type { Analysis } from '../pipeline/analysis.js';
+import type { EventHub } from './events.js';
 
 export interface MetricsSource {
   records(): number;
@@ -36,4 +39,27 @@ export function metricsText(m: MetricsSource): string {
   metric('vigil_isolated_hosts', 'gauge', 'Hosts currently isolated.', [['', m.isolations()]]);
   metric('vigil_sse_clients', 'gauge', 'Live console connections.', [['', m.sseClients()]]);
   return `${lines.join('\n')}\n`;
+}
+
+/** The metrics of a running pipeline, read from its live state. */
+export function pipelineMetrics(
+  analysis: Analysis,
+  summary: () => IngestSummary,
+  events: EventHub,
+): MetricsSource {
+  return {
+    records: () => analysis.records,
+    rejected: () => summary().rejectedTotal,
+    lagSeconds: () =>
+      Number.isFinite(analysis.engine.eventTime) ? Date.now() / 1000 - analysis.engine.eventTime : Number.NaN,
+    detections: () => analysis.engine.store.detections.length,
+    hostsByPriority: () => {
+      const out: Record<string, number> = { Low: 0, Medium: 0, High: 0, Critical: 0 };
+      for (const h of analysis.scores.ranked()) out[h.score.priority] = (out[h.score.priority] ?? 0) + 1;
+      return out;
+    },
+    queueDepth: () => analysis.responder?.pending.length ?? 0,
+    isolations: () => analysis.responder?.isolations.size ?? 0,
+    sseClients: () => events.listeners,
+  };
 }

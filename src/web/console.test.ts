@@ -102,16 +102,6 @@ test('build: the page loads its script and styles from files; the API serves it 
         return undefined;
       }
     },
-    metrics: {
-      records: () => 0,
-      rejected: () => 0,
-      lagSeconds: () => 0,
-      detections: () => 0,
-      hostsByPriority: () => ({}),
-      queueDepth: () => 0,
-      isolations: () => 0,
-      sseClients: () => 0,
-    },
   });
   for (const path of ['/', '/host/anything']) {
     const res = await app.request(path);

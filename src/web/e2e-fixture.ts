@@ -245,16 +245,6 @@ export async function startStack(dir: string, webRoot: string): Promise<Stack> {
     ratePerSecond: 200,
     log: () => {},
     web: webFiles(webRoot),
-    metrics: {
-      records: () => analysis.records,
-      rejected: () => 0,
-      lagSeconds: () => 0,
-      detections: () => analysis.engine.store.detections.length,
-      hostsByPriority: () => ({}),
-      queueDepth: () => responder.pending.length,
-      isolations: () => responder.isolations.size,
-      sseClients: () => events.listeners,
-    },
   });
   const server = await new Promise<ReturnType<typeof serve>>((ok) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => ok(s));
