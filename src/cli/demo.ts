@@ -133,7 +133,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   let stored = 0;
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
-    stored += await store.appendPart(`demo-${o.seed ?? 1}-${part++}`, pending);
+    stored += await store.appendPart(`demo-${o.seed ?? 1}-${part++}`, pending, hosts.rowContext());
     pending = [];
   };
   const source = new IngestRun([logs], {});
@@ -166,7 +166,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     }`,
   );
 
-  await store.appendPart(`analysis-${o.seed ?? 1}`, analysisRecords(report));
+  await store.appendPart(`analysis-${o.seed ?? 1}`, [...analysisRecords(report), ...hosts.hostRecords()]);
   say(
     `metadata store: ${stored.toLocaleString('en-US')} records in ${join(base, 'store')}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );

@@ -8,7 +8,16 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { analyze } from './analyze.js';
 import { runDemo } from './demo.js';
 import { hosts } from './hosts.js';
-import { type RowFormat, search, sql, storeIngest, storeRetain, storeStats, timeline } from './recall.js';
+import {
+  type RowFormat,
+  search,
+  sql,
+  storeIngest,
+  storeRetain,
+  storeStats,
+  type TimelineKind,
+  timeline,
+} from './recall.js';
 import { listResponses } from './responses.js';
 import { serve } from './serve.js';
 import { runSimulate } from './simulate.js';
@@ -164,8 +173,12 @@ export function buildProgram(): Command {
     .argument('<paths...>', 'log files, .gz files or Zeek log directories')
     .addOption(storeOpt())
     .option('-q, --quiet', 'no per-line reject messages', false)
-    .action(async (paths: string[], o: { store: string; quiet: boolean }) => {
-      process.exitCode = await storeIngest(paths, o.store, o.quiet);
+    .option(
+      '-c, --config <file>',
+      'Vigil config file (internal ranges and identity, for the joined host keys)',
+    )
+    .action(async (paths: string[], o: { store: string; quiet: boolean; config?: string }) => {
+      process.exitCode = await storeIngest(paths, o.store, o.quiet, o.config);
     });
   store
     .command('stats')
@@ -208,8 +221,15 @@ export function buildProgram(): Command {
 
   program
     .command('timeline')
-    .description('every stored record to or from these addresses, in time order')
-    .argument('<ips...>', 'IP addresses')
+    .description(
+      "a host's, address's or account's stored records with Vigil's detections about it, in time order",
+    )
+    .argument('<subject...>', 'a host (name or key), an account (DOMAIN\\user), or IP addresses')
+    .addOption(
+      new Option('--as <kind>', 'what the subject is')
+        .choices(['auto', 'ip', 'host', 'account'])
+        .default('auto'),
+    )
     .addOption(storeOpt())
     .option('--from <time>', 'epoch seconds or ISO-8601')
     .option('--to <time>', 'epoch seconds or ISO-8601')
@@ -217,10 +237,10 @@ export function buildProgram(): Command {
     .addOption(rowFormat())
     .action(
       async (
-        ips: string[],
-        o: { store: string; from?: string; to?: string; limit: number; format: RowFormat },
+        subjects: string[],
+        o: { store: string; from?: string; to?: string; limit: number; format: RowFormat; as: TimelineKind },
       ) => {
-        process.exitCode = await timeline(ips, o.store, o);
+        process.exitCode = await timeline(subjects, o.store, o);
       },
     );
 

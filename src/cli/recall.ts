@@ -1,4 +1,9 @@
 /** Recall commands: load logs into the store, search, pivot, SQL, stats and retention. */
+import ipaddr from 'ipaddr.js';
+import { loadConfig } from '../config/load.js';
+import { parseAccount } from '../identity/names.js';
+import { IngestRun } from '../ingest/run.js';
+import { IdentityHostView } from '../pipeline/identity-view.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
 import { ingestIntoStore } from '../recall/ingest.js';
 import { QueryError } from '../recall/query.js';
@@ -64,6 +69,8 @@ export function printRows(rows: Row[], format: RowFormat, columns?: string[]): v
 }
 
 const SUMMARY_COLUMNS = ['ts', '_log', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
+/** A timeline interleaves records with Vigil's detections: both kinds of row need a readable line. */
+const TIMELINE_COLUMNS = [...SUMMARY_COLUMNS, '_orig_host', '_resp_host', '_account', 'type', 'summary'];
 
 async function withStore<T>(dir: string, f: (s: DuckDbStore) => Promise<T>): Promise<T> {
   const s = await DuckDbStore.open(dir);
@@ -84,17 +91,29 @@ export async function runRecall(fn: () => Promise<void>): Promise<number> {
   }
 }
 
-export function storeIngest(paths: string[], dir: string, quiet: boolean): Promise<number> {
-  return runRecall(() =>
-    withStore(dir, async (s) => {
+/**
+ * `vigil store ingest`: an identity pass over the logs first (time-merged, as analyze reads them)
+ * so each stored row carries its endpoints' host keys and its account, then the exactly-once load.
+ */
+export function storeIngest(
+  paths: string[],
+  dir: string,
+  quiet: boolean,
+  configFile?: string,
+): Promise<number> {
+  return runRecall(async () => {
+    const hosts = new IdentityHostView(loadConfig(configFile));
+    for await (const batch of new IngestRun(paths, {}).batches()) for (const r of batch) hosts.observe(r);
+    await withStore(dir, async (s) => {
       const sum = await ingestIntoStore(paths, s, {
         onMessage: quiet ? undefined : (t) => process.stderr.write(`vigil: ${t}\n`),
+        context: hosts.rowContext(),
       });
       process.stdout.write(
         `${sum.rowsWritten} records stored in ${sum.partsWritten} part(s) from ${sum.files} file(s); ${sum.partsSkipped} part(s) already stored; ${sum.rejected} line(s) rejected\n`,
       );
-    }),
-  );
+    });
+  });
 }
 
 export function search(
@@ -116,19 +135,50 @@ export function search(
   );
 }
 
+export type TimelineKind = 'auto' | 'ip' | 'host' | 'account';
+
+/**
+ * `vigil timeline <host|ip|account>`: addresses are IP literals; `DOMAIN\user` or `user@realm`
+ * is an account; anything else is a host (key, alias or name), and when no host has rows under
+ * that name it is tried as an account. For a host, the addresses it used go to stderr first.
+ */
 export function timeline(
-  ips: string[],
+  subjects: string[],
   dir: string,
-  o: { from?: string; to?: string; limit: number; format: RowFormat },
+  o: { from?: string; to?: string; limit: number; format: RowFormat; as: TimelineKind },
 ): Promise<number> {
   return runRecall(() =>
     withStore(dir, async (s) => {
-      const rows = await s.timeline(ips, {
-        from: parseWhen(o.from, '--from'),
-        to: parseWhen(o.to, '--to'),
-        limit: o.limit,
-      });
-      printRows(rows, o.format, o.format === 'table' ? SUMMARY_COLUMNS : undefined);
+      const range = { from: parseWhen(o.from, '--from'), to: parseWhen(o.to, '--to'), limit: o.limit };
+      const allIps = subjects.every((x) => ipaddr.isValid(x));
+      let kind = o.as;
+      if (kind === 'auto') kind = allIps ? 'ip' : /[\\@]/.test(subjects[0] ?? '') ? 'account' : 'host';
+      if (kind === 'ip' && !allIps) {
+        throw new Error(`timeline: not an IP address: ${subjects.find((x) => !ipaddr.isValid(x))}`);
+      }
+      if (kind !== 'ip' && subjects.length !== 1)
+        throw new Error(`timeline: give one ${kind}, got ${subjects.length}`);
+      const one = subjects[0]!;
+      let rows: Row[] = [];
+      if (kind === 'ip') rows = await s.timeline({ ips: subjects }, range);
+      if (kind === 'host') {
+        const keys = await s.hostKeys(one);
+        rows = await s.timeline({ hosts: keys }, range);
+        if (rows.length === 0 && o.as === 'auto') kind = 'account';
+        else {
+          for (const a of await s.hostAddresses(keys)) {
+            process.stderr.write(
+              `vigil: ${one} used ${a.ip} from ${isoOrDash(a.first)} to ${isoOrDash(a.last)} (${a.records} records)\n`,
+            );
+          }
+        }
+      }
+      if (kind === 'account') {
+        const account = parseAccount(one)?.key;
+        if (account === undefined) throw new Error(`timeline: not an account name: ${JSON.stringify(one)}`);
+        rows = await s.timeline({ account }, range);
+      }
+      printRows(rows, o.format, o.format === 'table' ? TIMELINE_COLUMNS : undefined);
     }),
   );
 }

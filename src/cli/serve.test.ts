@@ -95,6 +95,18 @@ test('vigil serve: first admin token printed once, API authenticated by default,
       rows: unknown[];
     };
     assert.equal(found.rows.length, 1);
+    const timeline = async (q: string): Promise<Response> =>
+      fetch(`${base}/api/timeline?${q}`, { headers: auth });
+    const byIp = (await (await timeline('ip=10.5.200.7')).json()) as { uid: string }[];
+    assert.equal(byIp.length, 40);
+    // The host pivot goes by the host key joined into each stored row at ingest.
+    const byHost = (await (await timeline(`host=${encodeURIComponent('ip:10.5.200.7')}`)).json()) as {
+      _orig_host: string;
+    }[];
+    assert.ok(byHost.length === 40 && byHost.every((r) => r._orig_host === 'ip:10.5.200.7'));
+    assert.equal((await timeline('ip=10.5.200.7&host=x')).status, 400);
+    assert.equal((await timeline('limit=5')).status, 400);
+    assert.equal((await (await timeline('account=CORP%5Cnobody')).json()).length, 0);
     assert.equal((await fetch(`${base}/api/openapi.json`)).status, 200);
     assert.match(
       (await fetch(`${base}/api/overview`, { headers: auth })).headers.get('content-security-policy') ?? '',

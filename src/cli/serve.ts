@@ -87,7 +87,7 @@ export async function serve(o: ServeOptions): Promise<number> {
     if (!store || pending.length === 0) return;
     const batch = pending;
     pending = [];
-    await store.appendPart(`live-${run}-${seq++}`, batch);
+    await store.appendPart(`live-${run}-${seq++}`, batch, hosts.rowContext());
   };
   // Live mode acts: response policies run in the modes the config gives them.
   const responder = buildResponder(config, join(o.stateDir, 'audit.jsonl'), false);
@@ -181,7 +181,10 @@ export async function serve(o: ServeOptions): Promise<number> {
         if (timer) clearInterval(timer);
         await flushStore();
         // What Vigil concluded goes beside the metadata: detections, score history, responses.
-        await store?.appendPart(`analysis-${run}`, analysisRecords(analysis.report(summary())));
+        await store?.appendPart(`analysis-${run}`, [
+          ...analysisRecords(analysis.report(summary())),
+          ...hosts.hostRecords(),
+        ]);
         await store?.close();
         await alerts?.close();
         responder?.audit.close();

@@ -3,6 +3,7 @@
  * generic/default host-name heuristic. Called when evidence arrives (identity logs), never per
  * conn record.
  */
+import type { ZeekRecord } from '../model/records.js';
 
 /**
  * Where a host binding came from, strongest first. When two sources disagree about which host
@@ -119,6 +120,32 @@ export function parseAccount(raw: string | undefined, domainHint?: string): Acco
   const d = shortDomain(domain);
   const machine = user.endsWith('$');
   return { key: d === '' ? user : `${d}\\${user}`, user, domain: d, machine };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The account a record names, normalised as `parseAccount` keys it: Kerberos `client`, NTLM
+ * `username` + `domainname`, the RDP cookie, and the user of FTP, HTTP, RADIUS and SOCKS. Used
+ * to join accounts into stored rows (Recall pivots by account).
+ */
+export function accountOfRecord(rec: ZeekRecord): string | undefined {
+  switch (rec._path) {
+    case 'kerberos':
+      return parseAccount(str(rec.client))?.key;
+    case 'ntlm':
+      return parseAccount(str(rec.username), str(rec.domainname))?.key;
+    case 'rdp':
+      return parseAccount(str(rec.cookie))?.key;
+    case 'ftp':
+    case 'socks':
+      return parseAccount(str(rec.user))?.key;
+    case 'http':
+    case 'radius':
+      return parseAccount(str(rec.username))?.key;
+    default:
+      return undefined;
+  }
 }
 
 /**

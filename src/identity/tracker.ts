@@ -868,6 +868,18 @@ export class IdentityTracker {
     return this.accountsByKey.values();
   }
 
+  /** Every key that resolves to each live host: its own and those of hosts merged into it. */
+  keysByHost(): Map<Host, string[]> {
+    const out = new Map<Host, string[]>();
+    for (const [k, h] of this.hostsByKey) {
+      const live = resolveHost(h);
+      const keys = out.get(live);
+      if (keys) keys.push(k);
+      else out.set(live, [k]);
+    }
+    return out;
+  }
+
   hosts(): Host[] {
     this.refreshLastSeen();
     const out = new Set<Host>();

@@ -10,9 +10,10 @@ import type { VigilConfig } from '../config/schema.js';
 import type { GeoInfo } from '../detect/types.js';
 import { Enricher } from '../enrich/enricher.js';
 import type { Host } from '../identity/host.js';
-import { isGenericHostName, parseAccount } from '../identity/names.js';
+import { accountOfRecord, isGenericHostName, parseAccount } from '../identity/names.js';
 import { HIGH_VALUE_ROLES } from '../identity/roles.js';
 import type { ZeekRecord } from '../model/records.js';
+import type { RowContext } from '../recall/store.js';
 import type { HostDirectory } from './analysis.js';
 
 const NO_ROLES: ReadonlySet<string> = new Set();
@@ -112,5 +113,38 @@ export class IdentityHostView implements HostDirectory {
     const h = this.host(hostKey);
     if (!h) return { ips: hostKey.startsWith('ip:') ? [hostKey.slice(3)] : [hostKey], names: [], roles: [] };
     return { ips: [...h.ips], names: [...this.names(hostKey)], roles: [...this.roles(hostKey)] };
+  }
+
+  /** What the store joins into each row: host keys of internal endpoints at record time, the account. */
+  rowContext(): RowContext {
+    return {
+      hostOf: (ip, ts) => (this.identity.model.isInternal(ip) ? this.hostKey(ip, ts) : undefined),
+      accountOf: accountOfRecord,
+    };
+  }
+
+  /**
+   * Every known host as a `vigil_host` record for the store: its keys (merged ones too, since
+   * rows joined before a merge carry the old key), names, MACs, IPs and roles. Recall resolves
+   * `vigil timeline DC1` through it.
+   */
+  hostRecords(): ZeekRecord[] {
+    this.identity.hosts();
+    const out: ZeekRecord[] = [];
+    for (const [h, keys] of this.identity.keysByHost()) {
+      out.push({
+        _path: 'vigil_host',
+        ts: h.lastSeen,
+        host: h.key,
+        keys: keys.includes(h.key) ? keys : [h.key, ...keys],
+        names: [...h.names.keys()],
+        macs: [...h.macs],
+        ips: [...h.ips],
+        roles: [...this.roles(h.key)],
+        first_ts: h.firstSeen,
+        last_ts: h.lastSeen,
+      });
+    }
+    return out;
   }
 }

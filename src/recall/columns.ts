@@ -1,9 +1,9 @@
 /**
  * How records become Parquet rows: each known log type gets typed columns from its schema (Zeek
- * field names kept), unknown fields go to one JSON column `_extra`, and every row carries `_log`
- * and `_day`. Unknown log types store `ts`, `uid` and `_extra`.
+ * field names kept) plus the joined host and account columns, unknown fields go to one JSON column
+ * `_extra`, and every row carries `_log` and `_day` (hive partitions). Unknown log types store
+ * `ts`, `uid`, the joined columns and `_extra`.
  */
-import type { ZeekRecord } from '../model/records.js';
 import { schemaFor } from '../model/schemas.js';
 import type { ZeekType } from '../model/zeek-types.js';
 
@@ -58,6 +58,17 @@ const VIGIL_TABLES: Readonly<Record<string, readonly Column[]>> = {
     { name: 'certainty', sqlType: 'BIGINT' },
     { name: 'priority', sqlType: 'VARCHAR' },
   ],
+  vigil_host: [
+    { name: 'ts', sqlType: 'DOUBLE' },
+    { name: 'host', sqlType: 'VARCHAR' },
+    { name: 'keys', sqlType: 'VARCHAR[]' },
+    { name: 'names', sqlType: 'VARCHAR[]' },
+    { name: 'macs', sqlType: 'VARCHAR[]' },
+    { name: 'ips', sqlType: 'VARCHAR[]' },
+    { name: 'roles', sqlType: 'VARCHAR[]' },
+    { name: 'first_ts', sqlType: 'DOUBLE' },
+    { name: 'last_ts', sqlType: 'DOUBLE' },
+  ],
   vigil_response: [
     { name: 'ts', sqlType: 'DOUBLE' },
     { name: 'uid', sqlType: 'VARCHAR' },
@@ -69,6 +80,18 @@ const VIGIL_TABLES: Readonly<Record<string, readonly Column[]>> = {
     { name: 'by', sqlType: 'VARCHAR' },
   ],
 };
+
+/**
+ * Joined into every Zeek log row at ingest, from what identity knew at the record's time: the
+ * host key of each endpoint (`name:DC1`, `mac:…`, `ip:…`; unset for external addresses) and the
+ * account the record names, normalised (`corp\alice`). Pivots by host and account use them.
+ */
+const JOINED: readonly Column[] = [
+  { name: '_orig_host', sqlType: 'VARCHAR' },
+  { name: '_resp_host', sqlType: 'VARCHAR' },
+  { name: '_account', sqlType: 'VARCHAR' },
+];
+const EXTRA: Column = { name: '_extra', sqlType: 'JSON' };
 
 const cache = new Map<string, Column[]>();
 
@@ -86,36 +109,10 @@ export function columnsFor(log: string): Column[] {
             { name: 'ts', sqlType: 'DOUBLE' },
             { name: 'uid', sqlType: 'VARCHAR' },
           ];
-    cols = [...cols, { name: '_extra', sqlType: 'JSON' }];
+    cols = own ? [...cols, EXTRA] : [...cols, ...JOINED, EXTRA];
     cache.set(log, cols);
   }
   return cols;
-}
-
-const knownNames = new Map<string, Set<string>>();
-
-/** The record as a JSON row for `read_ndjson` with the log's columns; extra fields in `_extra`. */
-export function toRow(rec: ZeekRecord): string {
-  const log = rec._path;
-  let known = knownNames.get(log);
-  if (!known) {
-    known = new Set(columnsFor(log).map((c) => c.name));
-    knownNames.set(log, known);
-  }
-  const row: Record<string, unknown> = {};
-  let extra: Record<string, unknown> | undefined;
-  for (const k in rec) {
-    if (k === '_path') continue;
-    const v = rec[k];
-    if (v === undefined) continue;
-    if (known.has(k)) row[k] = v;
-    else {
-      extra ??= {};
-      extra[k] = v;
-    }
-  }
-  if (extra) row._extra = JSON.stringify(extra);
-  return JSON.stringify(row);
 }
 
 /** `YYYY-MM-DD` (UTC) of an event time: the day partition. */

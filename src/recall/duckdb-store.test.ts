@@ -96,7 +96,7 @@ test('pivot by uid across logs, host timeline, histogram', async () => {
     u.map((r) => r._log),
     ['dns', 'conn'],
   );
-  const tl = await store.timeline(['10.5.3.7'], { limit: 1000 });
+  const tl = await store.timeline({ ips: ['10.5.3.7'] }, { limit: 1000 });
   assert.ok(tl.length === 11 && tl.every((r, i) => i === 0 || (r.ts as number) >= (tl[i - 1]!.ts as number)));
   const h = await store.histogram('id.orig_h:10.5.3.7', 3600);
   assert.equal(

@@ -3,8 +3,8 @@
  * over Parquet files laid out `<root>/_log=<type>/_day=<YYYY-MM-DD>/<part>-<n>.parquet`, so
  * DuckDB, ClickHouse or Spark can read the data directly (hive partitioning).
  *
- * Writes: a batch is split by (log, day), each group goes NDJSON → `read_ndjson` with the log's
- * explicit columns → Parquet (zstd) in `staging/`; then one line in `commits.jsonl` (fsynced)
+ * Writes: a batch is split by (log, day), each group goes through DuckDB's appender into a
+ * staging table and out as Parquet (zstd) in `staging/` (chunk-writer.ts); then one line in `commits.jsonl` (fsynced)
  * names the part and its files, then the files are renamed into place. On open, committed parts
  * whose renames did not finish are completed and everything else in staging is removed: a kill
  * at any point loses no committed batch and duplicates none (part names are deterministic, and a
@@ -25,16 +25,25 @@ import {
   renameSync,
   rmSync,
   statSync,
-  unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import type { ZeekRecord } from '../model/records.js';
-import { columnsFor, dayOf, ident, toRow } from './columns.js';
+import { ChunkWriter, type ParquetGroup } from './chunk-writer.js';
+import { columnsFor, dayOf, ident } from './columns.js';
 import { type ColumnInfo, compileWhere, logsOf, parseQuery, QueryError } from './query.js';
-import type { HistogramBucket, RecallStore, Row, SearchOptions, SearchResult, StoreStats } from './store.js';
+import type {
+  HistogramBucket,
+  HostAddress,
+  RecallStore,
+  Row,
+  RowContext,
+  SearchOptions,
+  SearchResult,
+  StoreStats,
+  TimelineSubject,
+} from './store.js';
 
 const PART_NAME = /^[A-Za-z0-9._-]{1,200}$/;
 const LOG_NAME = /^[A-Za-z0-9_-]{1,100}$/;
@@ -44,6 +53,9 @@ interface Commit {
   readonly files: string[];
   readonly rows: number;
 }
+
+/** Parquet options beyond zstd, appended to every COPY the store writes. */
+const PARQUET_OPTIONS = '';
 
 const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
@@ -65,6 +77,44 @@ function plainValue(v: unknown): unknown {
   return String(v);
 }
 
+/** Columns that hold an endpoint address, in the logs that have them. */
+const ADDRESS_COLUMNS = ['id.orig_h', 'id.resp_h', 'client_addr', 'assigned_addr', 'host', 'src', 'dst'];
+
+/**
+ * The WHERE condition selecting a timeline subject's rows in a log with these columns, its
+ * parameters pushed to `params`; undefined when the log cannot hold the subject. Zeek logs match
+ * hosts by the joined `_orig_host`/`_resp_host` keys and accounts by `_account`; Vigil's own
+ * tables (`vigil_detection`, `vigil_host_score`, `vigil_response`) by their `host` key.
+ */
+function subjectCondition(
+  subject: TimelineSubject,
+  names: ReadonlySet<string>,
+  params: (string | number)[],
+): string | undefined {
+  const list = (values: readonly string[]): string =>
+    values
+      .map((v) => {
+        params.push(v);
+        return `$${params.length}`;
+      })
+      .join(', ');
+  if ('ips' in subject) {
+    const cols = ADDRESS_COLUMNS.filter((c) => names.has(c));
+    if (cols.length === 0 || subject.ips.length === 0) return undefined;
+    const values = list(subject.ips);
+    return cols.map((c) => `${ident(c)} IN (${values})`).join(' OR ');
+  }
+  if ('hosts' in subject) {
+    if (subject.hosts.length === 0) return undefined;
+    if (names.has('_orig_host')) {
+      const values = list(subject.hosts);
+      return `_orig_host IN (${values}) OR _resp_host IN (${values})`;
+    }
+    return names.has('host') && !names.has('id.orig_h') ? `host IN (${list(subject.hosts)})` : undefined;
+  }
+  return names.has('_account') ? `_account = ${list([subject.account])}` : undefined;
+}
+
 function plainRow(r: Record<string, unknown>): Row {
   const out: Row = {};
   for (const k in r) out[k] = plainValue(r[k]);
@@ -77,12 +127,16 @@ export class DuckDbStore implements RecallStore {
   private readonly corrupt: string[] = [];
   private readonly dirtyLogs = new Set<string>();
   private commitFd: number | undefined;
+  private readonly writer: ChunkWriter;
 
   private constructor(
     readonly root: string,
     private readonly instance: DuckDBInstance,
     private readonly db: DuckDBConnection,
-  ) {}
+    copies: DuckDBConnection,
+  ) {
+    this.writer = new ChunkWriter(db, copies);
+  }
 
   static async open(dir: string): Promise<DuckDbStore> {
     const root = resolve(dir);
@@ -93,7 +147,7 @@ export class DuckDbStore implements RecallStore {
     await db.run(`SET allowed_directories = [${lit(root)}]`);
     await db.run('SET enable_external_access = false');
     await db.run('SET lock_configuration = true');
-    const store = new DuckDbStore(root, instance, db);
+    const store = new DuckDbStore(root, instance, db, await instance.connect());
     store.recover();
     await store.scanFiles();
     return store;
@@ -161,37 +215,28 @@ export class DuckDbStore implements RecallStore {
     return this.committed.get(part)?.rows;
   }
 
-  async appendPart(part: string, records: readonly ZeekRecord[]): Promise<number> {
+  async appendPart(part: string, records: readonly ZeekRecord[], context?: RowContext): Promise<number> {
     if (!PART_NAME.test(part))
       throw new Error(`recall: part name ${JSON.stringify(part)} is not a safe file name`);
     if (this.committed.has(part) || records.length === 0) return 0;
-    const groups = new Map<string, string[]>();
+    const groups = new Map<string, ZeekRecord[]>();
     for (const r of records) {
       const log = LOG_NAME.test(r._path) ? r._path : 'unknown';
       const key = `${log}\u0000${dayOf(r.ts)}`;
       const rows = groups.get(key);
-      const row = toRow(r);
-      if (rows) rows.push(row);
-      else groups.set(key, [row]);
+      if (rows) rows.push(r);
+      else groups.set(key, [r]);
     }
     const staging = join(this.root, 'staging');
     const files: string[] = [];
-    let n = 0;
+    const writes: ParquetGroup[] = [];
     for (const [key, rows] of groups) {
       const [log, day] = key.split('\u0000') as [string, string];
-      const rel = `_log=${log}/_day=${day}/${part}-${n++}.parquet`;
-      const ndjson = join(staging, `${part}-${n}.ndjson`);
-      const tmp = join(staging, rel.replaceAll('/', '__'));
-      writeFileSync(ndjson, `${rows.join('\n')}\n`);
-      const cols = columnsFor(log)
-        .map((c) => `${lit(c.name)}: ${lit(c.sqlType)}`)
-        .join(', ');
-      await this.db.run(
-        `COPY (SELECT * FROM read_ndjson(${lit(ndjson)}, columns = {${cols}}, format = 'newline_delimited', maximum_object_size = 67108864)) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      unlinkSync(ndjson);
+      const rel = `_log=${log}/_day=${day}/${part}-${files.length}.parquet`;
+      writes.push({ log, records: rows, file: join(staging, rel.replaceAll('/', '__')) });
       files.push(rel);
     }
+    await this.writer.writeAll(writes, context, PARQUET_OPTIONS);
     const commit: Commit = { part, files, rows: records.length };
     this.commitFd ??= openSync(join(this.root, 'commits.jsonl'), 'a', 0o600);
     writeSync(this.commitFd, `${JSON.stringify(commit)}\n`);
@@ -311,27 +356,15 @@ export class DuckDbStore implements RecallStore {
     return out.sort((a, b) => (a.ts as number) - (b.ts as number));
   }
 
-  async timeline(ips: readonly string[], o: SearchOptions = {}): Promise<Row[]> {
+  async timeline(subject: TimelineSubject, o: SearchOptions = {}): Promise<Row[]> {
     await this.refreshViews();
-    if (ips.length === 0) return [];
     const limit = Math.min(o.limit ?? 500, 10_000);
     const offset = o.offset ?? 0;
     const out: Row[] = [];
     for (const log of this.logs()) {
-      const names = new Set(this.columns(log).map((c) => c.name));
-      const params: (string | number)[] = [...ips];
-      const inList = ips.map((_, i) => `$${i + 1}`).join(', ');
-      const endpointCols = [
-        'id.orig_h',
-        'id.resp_h',
-        'client_addr',
-        'assigned_addr',
-        'host',
-        'src',
-        'dst',
-      ].filter((c) => names.has(c));
-      if (endpointCols.length === 0) continue;
-      const cond = endpointCols.map((c) => `${ident(c)} IN (${inList})`).join(' OR ');
+      const params: (string | number)[] = [];
+      const cond = subjectCondition(subject, new Set(this.columns(log).map((c) => c.name)), params);
+      if (cond === undefined) continue;
       const bounds = this.timeBounds(o, params);
       for (const r of await this.rows(
         `SELECT * FROM ${ident(log)} WHERE (${cond})${bounds} ORDER BY ts LIMIT ${limit + offset}`,
@@ -342,6 +375,48 @@ export class DuckDbStore implements RecallStore {
     }
     out.sort((a, b) => (a.ts as number) - (b.ts as number));
     return out.slice(offset, offset + limit);
+  }
+
+  async hostKeys(host: string): Promise<string[]> {
+    await this.refreshViews();
+    const name = host.trim().toUpperCase();
+    const keys = new Set([host, `name:${name}`]);
+    if (this.files.get('vigil_host')?.length) {
+      const rows = await this.rows(
+        `SELECT DISTINCT unnest(keys) AS k FROM vigil_host
+          WHERE host = $1 OR list_contains(keys, $1) OR list_contains(names, $2)`,
+        [host, name],
+      );
+      for (const r of rows) if (typeof r.k === 'string') keys.add(r.k);
+    }
+    return [...keys];
+  }
+
+  async hostAddresses(keys: readonly string[]): Promise<HostAddress[]> {
+    await this.refreshViews();
+    if (keys.length === 0) return [];
+    const parts: string[] = [];
+    const inList = keys.map((_, i) => `$${i + 1}`).join(', ');
+    for (const log of this.logs()) {
+      const names = new Set(this.columns(log).map((c) => c.name));
+      if (!names.has('_orig_host') || !names.has('id.orig_h')) continue;
+      parts.push(
+        `SELECT "id.orig_h" AS ip, ts FROM ${ident(log)} WHERE _orig_host IN (${inList})`,
+        `SELECT "id.resp_h" AS ip, ts FROM ${ident(log)} WHERE _resp_host IN (${inList})`,
+      );
+    }
+    if (parts.length === 0) return [];
+    const rows = await this.rows(
+      `SELECT ip, min(ts) AS first, max(ts) AS last, count(*) AS records
+         FROM (${parts.join(' UNION ALL ')}) GROUP BY ip ORDER BY first`,
+      [...keys],
+    );
+    return rows.map((r) => ({
+      ip: String(r.ip),
+      first: Number(r.first),
+      last: Number(r.last),
+      records: Number(r.records),
+    }));
   }
 
   async histogram(query: string, bucketSeconds: number, o: SearchOptions = {}): Promise<HistogramBucket[]> {

@@ -12,7 +12,7 @@ import { discoverLogFiles } from '../ingest/discover.js';
 import { readLogFile } from '../ingest/file-source.js';
 import { RejectSink } from '../ingest/rejects.js';
 import type { ZeekRecord } from '../model/records.js';
-import type { RecallStore } from './store.js';
+import type { RecallStore, RowContext } from './store.js';
 
 export interface StoreIngestOptions {
   /** Records per part (per commit). Default 100,000. */
@@ -21,6 +21,8 @@ export interface StoreIngestOptions {
   readonly onMessage?: (text: string) => void;
   /** Called after each committed part (progress; tests stop here). */
   readonly onPart?: (part: string, rows: number) => void;
+  /** Host keys and accounts to join into rows (from an identity pass over the same logs). */
+  readonly context?: RowContext;
 }
 
 export interface StoreIngestSummary {
@@ -71,7 +73,7 @@ export async function ingestIntoStore(
             const part = `${fp}-${start}`;
             const done = store.partRows(part);
             if (done === undefined) {
-              const n = await store.appendPart(part, rest);
+              const n = await store.appendPart(part, rest, o.context);
               sum.partsWritten++;
               sum.rowsWritten += n;
               o.onPart?.(part, n);

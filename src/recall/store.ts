@@ -7,6 +7,14 @@ import type { ZeekRecord } from '../model/records.js';
 
 export type Row = Record<string, unknown>;
 
+/** Host keys and account joined into each stored row (what the pipeline knew at record time). */
+export interface RowContext {
+  /** Host key of an internal address at a time (`name:DC1`, `ip:10.1.2.3`); undefined if external. */
+  hostOf(ip: string, ts: number): string | undefined;
+  /** The normalised account a record names (`corp\alice`), if any. */
+  accountOf(rec: ZeekRecord): string | undefined;
+}
+
 export interface SearchOptions {
   /** Event-time bounds, epoch seconds (inclusive from, exclusive to). */
   readonly from?: number;
@@ -20,6 +28,19 @@ export interface SearchResult {
   readonly rows: Row[];
   /** Log types searched (those that have every field the query names). */
   readonly logs: string[];
+}
+
+/** Who a timeline is about. */
+export type TimelineSubject =
+  | { readonly ips: readonly string[] }
+  | { readonly hosts: readonly string[] }
+  | { readonly account: string };
+
+export interface HostAddress {
+  readonly ip: string;
+  readonly first: number;
+  readonly last: number;
+  readonly records: number;
 }
 
 export interface HistogramBucket {
@@ -39,7 +60,7 @@ export interface RecallStore {
    * Appends one batch under a part name. The same part name is written at most once: a batch
    * re-sent after a crash is skipped (exactly-once by name). Returns rows written (0 if skipped).
    */
-  appendPart(part: string, records: readonly ZeekRecord[]): Promise<number>;
+  appendPart(part: string, records: readonly ZeekRecord[], context?: RowContext): Promise<number>;
   /** Rows committed under a part name, or undefined when the part was never committed. */
   partRows(part: string): number | undefined;
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
@@ -47,8 +68,19 @@ export interface RecallStore {
   sql(text: string, limit?: number): Promise<Row[]>;
   /** Every record with this uid (or fuid), across all logs, in time order. */
   byUid(uid: string): Promise<Row[]>;
-  /** Records where any of `ips` is an endpoint, in time order, paged. */
-  timeline(ips: readonly string[], options?: SearchOptions): Promise<Row[]>;
+  /**
+   * A subject's records and Vigil's detections, scores and responses about it, interleaved in
+   * time order, paged: by addresses (any endpoint), by host keys (every IP the host held, as
+   * joined at ingest), or by account.
+   */
+  timeline(subject: TimelineSubject, options?: SearchOptions): Promise<Row[]>;
+  /**
+   * Every key a host has had (merged keys too) given a key, alias or bare name (`DC1`), from the
+   * stored `vigil_host` table; always includes the input and `name:<NAME>`.
+   */
+  hostKeys(host: string): Promise<string[]>;
+  /** The addresses a host (its keys) used, each with first and last time seen and record count. */
+  hostAddresses(keys: readonly string[]): Promise<HostAddress[]>;
   /** Record counts per bucket for a query. */
   histogram(query: string, bucketSeconds: number, options?: SearchOptions): Promise<HistogramBucket[]>;
   stats(): Promise<StoreStats>;
