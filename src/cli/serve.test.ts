@@ -106,7 +106,7 @@ test('vigil serve: first admin token printed once, API authenticated by default,
     assert.ok(byHost.length === 40 && byHost.every((r) => r._orig_host === 'ip:10.5.200.7'));
     assert.equal((await timeline('ip=10.5.200.7&host=x')).status, 400);
     assert.equal((await timeline('limit=5')).status, 400);
-    assert.equal((await (await timeline('account=CORP%5Cnobody')).json()).length, 0);
+    assert.equal(((await (await timeline('account=CORP%5Cnobody')).json()) as unknown[]).length, 0);
     assert.equal((await fetch(`${base}/api/openapi.json`)).status, 200);
     assert.match(
       (await fetch(`${base}/api/overview`, { headers: auth })).headers.get('content-security-policy') ?? '',

@@ -212,33 +212,48 @@ export class ChunkWriter {
     const kind = p.kinds[c]!;
     const name = p.columns[c]!.name;
     const set = vector.setItem.bind(vector) as (i: number, v: string | number | boolean | null) => void;
-    for (let i = 0; i < n; i++) {
-      const rec = records[start + i]!;
-      let out: string | number | boolean | null = null;
-      switch (kind) {
-        case 'extra':
-          out = extras[start + i]!;
-          break;
-        case 'orig_host':
-        case 'resp_host': {
-          const ip = rec[kind === 'orig_host' ? 'id.orig_h' : 'id.resp_h'];
-          out = context && typeof ip === 'string' ? (context.hostOf(ip, rec.ts) ?? null) : null;
-          break;
+    // One loop per kind: this runs once per stored value.
+    switch (kind) {
+      case 'string':
+        for (let i = 0; i < n; i++) {
+          const v = records[start + i]![name];
+          set(i, typeof v === 'string' ? v : null);
         }
-        case 'account':
-          out = context?.accountOf(rec) ?? null;
-          break;
-        case 'list': {
-          const v = rec[name];
-          out = Array.isArray(v) ? JSON.stringify(v) : null;
-          break;
+        break;
+      case 'number':
+        for (let i = 0; i < n; i++) {
+          const v = records[start + i]![name];
+          set(i, typeof v === 'number' && Number.isFinite(v) ? v : null);
         }
-        default: {
-          const v = rec[name];
-          out = v !== undefined && v !== null && fits(kind, v) ? (v as string | number | boolean) : null;
+        break;
+      case 'boolean':
+        for (let i = 0; i < n; i++) {
+          const v = records[start + i]![name];
+          set(i, typeof v === 'boolean' ? v : null);
         }
+        break;
+      case 'list':
+        for (let i = 0; i < n; i++) {
+          const v = records[start + i]![name];
+          set(i, Array.isArray(v) ? JSON.stringify(v) : null);
+        }
+        break;
+      case 'extra':
+        for (let i = 0; i < n; i++) set(i, extras[start + i]!);
+        break;
+      case 'orig_host':
+      case 'resp_host': {
+        const field = kind === 'orig_host' ? 'id.orig_h' : 'id.resp_h';
+        for (let i = 0; i < n; i++) {
+          const rec = records[start + i]!;
+          const ip = rec[field];
+          set(i, context && typeof ip === 'string' ? (context.hostOf(ip, rec.ts) ?? null) : null);
+        }
+        break;
       }
-      set(i, out);
+      case 'account':
+        for (let i = 0; i < n; i++) set(i, context?.accountOf(records[start + i]!) ?? null);
+        break;
     }
     vector.flush();
   }
