@@ -10,11 +10,11 @@ import { join, resolve } from 'node:path';
 import { serve as serveHttp } from '@hono/node-server';
 import { configSchema, type VigilConfig } from '../config/schema.js';
 import { IngestRun } from '../ingest/run.js';
-import type { ZeekRecord } from '../model/records.js';
 import { Analysis } from '../pipeline/analysis.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
 import { analysisRecords } from '../recall/analysis-records.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
+import { StoreFeed } from '../recall/feed.js';
 import { CrowdStrikeActuator } from '../respond/actuators/crowdstrike.js';
 import { AuditLog } from '../respond/audit.js';
 import { responseSchema } from '../respond/config.js';
@@ -128,24 +128,20 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   };
   // Every record also goes to the metadata store as it flows (parsed once, stored in parts).
   const store = await DuckDbStore.open(join(base, 'store'));
-  let pending: ZeekRecord[] = [];
-  let part = 0;
-  let stored = 0;
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    stored += await store.appendPart(`demo-${o.seed ?? 1}-${part++}`, pending, hosts.rowContext());
-    pending = [];
-  };
+  const feed = new StoreFeed(store, {
+    prefix: `demo-${o.seed ?? 1}`,
+    context: hosts.rowContext(),
+    onError: (err, part) => say(`metadata store: part ${part} not stored: ${err.message}`),
+  });
   const source = new IngestRun([logs], {});
   const report = await analysis.run({
     batches: async function* () {
       for await (const b of source.batches()) {
         yield b;
         showResponses();
-        for (const r of b) pending.push(r);
-        if (pending.length >= 100_000) await flush();
+        await feed.push(b);
       }
-      await flush();
+      await feed.flush();
     },
     summary: () => source.summary(),
   });
@@ -168,7 +164,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 
   await store.appendPart(`analysis-${o.seed ?? 1}`, [...analysisRecords(report), ...hosts.hostRecords()]);
   say(
-    `metadata store: ${stored.toLocaleString('en-US')} records in ${join(base, 'store')}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `metadata store: ${feed.stored.toLocaleString('en-US')} records in ${join(base, 'store')}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
 
   if (!o.serve) {

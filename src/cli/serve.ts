@@ -12,13 +12,13 @@ import { serve as serveHttp } from '@hono/node-server';
 import { loadConfig } from '../config/load.js';
 import { LiveIngestRun } from '../ingest/live.js';
 import { IngestRun, type IngestSummary } from '../ingest/run.js';
-import type { ZeekRecord } from '../model/records.js';
 import { Analysis } from '../pipeline/analysis.js';
 import { buildAlerts, buildResponder, engineConfig, scoreConfig } from '../pipeline/from-config.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
 import { loadPipelineState, savePipelineState } from '../pipeline/state.js';
 import { analysisRecords } from '../recall/analysis-records.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
+import { StoreFeed } from '../recall/feed.js';
 import { buildApp } from '../server/app.js';
 import { EventHub } from '../server/events.js';
 import { TokenStore } from '../server/tokens.js';
@@ -81,14 +81,13 @@ export async function serve(o: ServeOptions): Promise<number> {
   const hosts = new IdentityHostView(config);
   const store = o.store ? await DuckDbStore.open(o.store) : undefined;
   const run = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  let pending: ZeekRecord[] = [];
-  let seq = 0;
-  const flushStore = async (): Promise<void> => {
-    if (!store || pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    await store.appendPart(`live-${run}-${seq++}`, batch, hosts.rowContext());
-  };
+  const feed = store
+    ? new StoreFeed(store, {
+        prefix: `live-${run}`,
+        context: hosts.rowContext(),
+        onError: (err, part, n) => say(`store: part ${part} (${n} records) not stored: ${err.message}`),
+      })
+    : undefined;
   // Live mode acts: response policies run in the modes the config gives them.
   const responder = buildResponder(config, join(o.stateDir, 'audit.jsonl'), false);
   const alerts = buildAlerts(config, VERSION, (out, e) => say(`alert output ${out}: ${e.message}`));
@@ -118,9 +117,7 @@ export async function serve(o: ServeOptions): Promise<number> {
       });
       events.publish({ type: 'priority', data: { host: h, from, to, ts } });
     },
-    onBatch: (batch) => {
-      if (store) for (const r of batch) pending.push(r);
-    },
+    onBatch: (batch) => feed?.push(batch),
   });
   // A live run continues where it stopped; a replay starts fresh (it re-reads everything).
   if (o.follow)
@@ -158,12 +155,11 @@ export async function serve(o: ServeOptions): Promise<number> {
   });
 
   let timer: NodeJS.Timeout | undefined;
-  if (store)
-    timer = setInterval(() => void flushStore().catch((e: Error) => say(`store: ${e.message}`)), 5000);
+  if (store) timer = setInterval(() => feed?.startPart(), 5000);
   const pipeline = (async () => {
     for await (const batch of source.batches()) await analysis.process(batch);
     analysis.engine.finish();
-    await flushStore();
+    await feed?.flush();
     if (!o.quiet) say(`input finished: ${analysis.records} records; still serving (Ctrl-C to stop)`);
   })();
 
@@ -179,7 +175,7 @@ export async function serve(o: ServeOptions): Promise<number> {
         if (source instanceof LiveIngestRun) source.saveCheckpoint();
         if (o.follow) savePipelineState(o.stateDir, analysis);
         if (timer) clearInterval(timer);
-        await flushStore();
+        await feed?.flush();
         // What Vigil concluded goes beside the metadata: detections, score history, responses.
         await store?.appendPart(`analysis-${run}`, [
           ...analysisRecords(analysis.report(summary())),

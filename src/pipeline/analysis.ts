@@ -39,8 +39,11 @@ export interface AnalysisOptions extends IngestOptions {
   /** Each new or grown detection, as it happens (event time `now`). */
   readonly onDetection?: (d: Detection, change: DetectionChange, now: number) => void;
   readonly onPriorityChange?: PriorityListener;
-  /** Each merged batch, after detection (progress, storage). */
-  readonly onBatch?: (batch: readonly ZeekRecord[]) => void;
+  /**
+   * Each merged batch, after detection (progress, storage). A returned promise holds the pipeline
+   * back (the store's backpressure).
+   */
+  readonly onBatch?: (batch: readonly ZeekRecord[]) => void | Promise<void>;
   /** Acts on host scores under policy (dry-run, approve, auto). */
   readonly responder?: Responder;
 }
@@ -91,7 +94,7 @@ export class Analysis {
       this.nextDecay = now + DECAY_PASS_SECONDS;
     }
     if (this.responder) await this.responder.settle();
-    this.opts.onBatch?.(batch);
+    await this.opts.onBatch?.(batch);
   }
 
   private decay(now: number): void {
