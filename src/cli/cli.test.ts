@@ -216,4 +216,21 @@ test('vigil demo --no-serve replays the reference incident: the attacker Critica
   assert.match(res.stderr, /Critical\s+T\d+\s+C\d+\s+WIN-[A-Z0-9]{11}/);
   assert.match(res.stderr, /EDR: DC1 isolated, DC2 isolated\n/);
   assert.match(res.stderr, /metadata store: 343,663 records/);
+  // The investigation: the attacker's host by name, its records and Vigil's detections interleaved.
+  const attacker = /Critical\s+T\d+\s+C\d+\s+(WIN-[A-Z0-9]{11})/.exec(res.stderr)![1]!;
+  const tl = vigil([
+    'timeline',
+    attacker,
+    '--store',
+    join(out, 'store'),
+    '--format',
+    'json',
+    '--limit',
+    '10000',
+  ]);
+  assert.equal(tl.status, 0, tl.stderr);
+  const rows = JSON.parse(tl.stdout) as { _log: string; type?: string }[];
+  assert.ok(rows.some((r) => r._log === 'vigil_detection' && r.type === 'reverse-dns-sweep'));
+  assert.ok(rows.some((r) => r._log === 'dce_rpc'));
+  assert.match(tl.stderr, new RegExp(`${attacker} used 10\\.\\d+\\.\\d+\\.\\d+ from`));
 });
