@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, Next } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { parseAccount } from '../identity/names.js';
 import type { IngestSummary } from '../ingest/run.js';
 import type { Analysis } from '../pipeline/analysis.js';
 import { type AnalysisReport, detectionSchema, hostSchema } from '../pipeline/report-schema.js';
@@ -202,6 +203,27 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/api/hosts/{key}/addresses',
+      request: { params: z.object({ key: z.string().min(1).max(300) }) },
+      responses: {
+        200: json(
+          z.array(z.object({ ip: z.string(), first: z.number(), last: z.number(), records: z.number() })),
+          'the addresses the host used over time, from the stored records (host keys joined at ingest)',
+        ),
+        404: json(errorSchema, 'no store'),
+        ...E,
+      },
+    }),
+    async (c) => {
+      if (!deps.store) return needStore(c);
+      const { key } = c.req.valid('param');
+      return c.json(await deps.store.hostAddresses(await deps.store.hostKeys(key)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/api/detections/{id}',
       request: { params: z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }) },
       responses: {
@@ -296,9 +318,23 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
     createRoute({
       method: 'get',
       path: '/api/timeline',
-      request: { query: z.object({ ip: z.string().regex(/^[0-9a-fA-F.:]{2,45}$/), ...timeQuery }) },
+      request: {
+        query: z
+          .object({
+            ip: z
+              .string()
+              .regex(/^[0-9a-fA-F.:]{2,45}$/)
+              .optional(),
+            host: z.string().min(1).max(256).optional(),
+            account: z.string().min(1).max(256).optional(),
+            ...timeQuery,
+          })
+          .refine((q) => [q.ip, q.host, q.account].filter((v) => v !== undefined).length === 1, {
+            message: 'give exactly one of ip, host, account',
+          }),
+      },
       responses: {
-        200: json(rows, 'records to or from the address, in order'),
+        200: json(rows, 'records of the address, host or account and detections about it, in time order'),
         404: json(errorSchema, 'no store'),
         ...E,
       },
@@ -306,7 +342,12 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
     async (c) => {
       if (!deps.store) return needStore(c);
       const q = c.req.valid('query');
-      return c.json(await deps.store.timeline([q.ip], q), 200);
+      const subject = q.ip
+        ? { ips: [q.ip] }
+        : q.host
+          ? { hosts: await deps.store.hostKeys(q.host) }
+          : { account: parseAccount(q.account)?.key ?? q.account ?? '' };
+      return c.json(await deps.store.timeline(subject, q), 200);
     },
   );
 

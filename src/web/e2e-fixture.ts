@@ -18,6 +18,7 @@ import { tsvHeader, tsvLine } from '../model/zeek-writer.js';
 import { Analysis } from '../pipeline/analysis.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
+import { StoreFeed } from '../recall/feed.js';
 import { CrowdStrikeActuator } from '../respond/actuators/crowdstrike.js';
 import { responseSchema } from '../respond/config.js';
 import { Responder } from '../respond/responder.js';
@@ -206,35 +207,25 @@ export async function startStack(dir: string, webRoot: string): Promise<Stack> {
     analyst: tokenStore.create('alice', 'analyst').token,
     viewer: tokenStore.create('victor', 'viewer').token,
   };
-  let part = 0;
-  let pending: ZeekRecord[] = [];
+  const hosts = new IdentityHostView(configSchema.parse({}));
+  const feed = new StoreFeed(store, { prefix: 'e2e', context: hosts.rowContext() });
   const analysis = new Analysis({
-    hosts: new IdentityHostView(configSchema.parse({})),
+    hosts,
     responder,
     onDetection: (d, change) =>
       events.publish({ type: 'detection', data: { change, id: d.id, host: d.host, summary: d.summary } }),
     onPriorityChange: (h, from, to, ts) =>
       events.publish({ type: 'priority', data: { host: h, from, to, ts } }),
-    onBatch: (batch) => {
-      for (const r of batch) pending.push(r);
-    },
+    onBatch: (batch) => feed.push(batch),
   });
   const ingest = new IngestRun([join(dir, 'logs'), join(dir, 'hostile')], {
     quarantineDir: join(dir, 'quarantine'),
   });
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    await store.appendPart(`e2e-${part++}`, batch);
-  };
-  for await (const batch of ingest.batches()) {
-    await analysis.process(batch);
-    if (pending.length > 50_000) await flush();
-  }
+  for await (const batch of ingest.batches()) await analysis.process(batch);
   analysis.engine.finish();
   await responder.settle();
-  await flush();
+  await feed.flush();
+  await store.appendPart('e2e-hosts', hosts.hostRecords());
 
   const app = buildApp({
     analysis,

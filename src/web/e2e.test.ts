@@ -185,6 +185,11 @@ test('console: sign in, the attacker host is Critical on the quadrant, open it',
   for (const chart of ['score-history', 'session-trend', 'interaction-trend'])
     await page.locator(`[data-chart="${chart}"] canvas`).first().waitFor();
   assert.ok((await page.locator('svg.lanes a[data-lane]').count()) >= 3, 'detections on the timeline');
+  // The VPN pool address the attacker held, from the stored records' joined host keys.
+  assert.match(
+    (await page.getByTestId('addresses').textContent()) ?? '',
+    new RegExp(`${stack.truth.attacker?.poolIp}`),
+  );
   // In the seed's time zone the attacker's host turned Critical on the evening of Jun 12.
   assert.match(
     (await page.getByTestId('first-critical').textContent()) ?? '',

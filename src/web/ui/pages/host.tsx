@@ -1,5 +1,14 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, api, type Bucket, type Detection, type HostPage, type Overview, qs } from '../api.js';
+import {
+  ApiError,
+  api,
+  type Bucket,
+  type Detection,
+  type HostAddress,
+  type HostPage,
+  type Overview,
+  qs,
+} from '../api.js';
 import { alignBuckets, type ChartSeries, TimeChart } from '../charts.js';
 import { Badge, DetectionTable, HostLink, Loading, Problem, Score, Section } from '../components.js';
 import { useApi, useCtx } from '../context.js';
@@ -13,6 +22,7 @@ export function HostView({ hostKey }: { hostKey: string }) {
   const { t } = useCtx();
   const h = useApi<HostPage>(`/api/hosts/${encodeURIComponent(hostKey)}`);
   const o = useApi<Overview>('/api/overview');
+  const addresses = useApi<HostAddress[]>(`/api/hosts/${encodeURIComponent(hostKey)}/addresses`);
   const host = h.data?.host;
   const detections = h.data?.detections ?? [];
   const accounts = [...new Set(detections.flatMap((d) => d.accounts))].sort();
@@ -55,6 +65,21 @@ export function HostView({ hostKey }: { hostKey: string }) {
                   </a>
                 ))}
               </dd>
+              {addresses.data?.length ? (
+                <>
+                  <dt>{t('addressesOverTime')}</dt>
+                  <dd class="mono" data-testid="addresses">
+                    {addresses.data.map((a) => (
+                      <div key={a.ip}>
+                        <a class="chip" href={searchHref(`id.orig_h:${a.ip} OR id.resp_h:${a.ip}`)}>
+                          {a.ip}
+                        </a>{' '}
+                        {fmtTime(a.first)} – {fmtTime(a.last)} · {a.records.toLocaleString()}
+                      </div>
+                    ))}
+                  </dd>
+                </>
+              ) : null}
               <dt>{t('roles')}</dt>
               <dd>{host.roles.length ? host.roles.join(', ') : '—'}</dd>
               <dt>{t('accounts')}</dt>
@@ -98,7 +123,7 @@ export function HostView({ hostKey }: { hostKey: string }) {
               <DetectionLanes detections={detections} t={t} />
             </Section>
           </div>
-          <Trends ips={host.ips} detections={detections} t={t} />
+          <Trends hostKey={host.key} detections={detections} t={t} />
           <Section title={t('detections')}>
             <DetectionTable
               detections={[...detections].sort((a, b) => a.firstTs - b.firstTs)}
@@ -181,23 +206,25 @@ const INTERACTIONS: readonly [string, string][] = [
  * received per bucket) and its interaction trend (the protocols an intruder uses: DNS, SMB,
  * RPC, Kerberos, LDAP, RDP), around the span of its detections.
  */
-function Trends({ ips, detections, t }: { ips: readonly string[]; detections: readonly Detection[]; t: T }) {
+function Trends({ hostKey, detections, t }: { hostKey: string; detections: readonly Detection[]; t: T }) {
   const { liveTick } = useCtx();
   const [state, setState] = useState<{ data?: TrendData; error?: ApiError }>({});
-  const ip = ips[0];
   const lo = detections.length ? Math.min(...detections.map((d) => d.firstTs)) : undefined;
   const hi = detections.length ? Math.max(...detections.map((d) => d.lastTs)) : undefined;
   useEffect(() => {
-    if (!ip || lo === undefined || hi === undefined) return;
+    if (lo === undefined || hi === undefined) return;
     const from = Math.floor(lo - 3600 * 6);
     const to = Math.ceil(hi + 3600 * 6);
     const bucket = bucketFor(from, to, 150);
-    const addr = `id.orig_h:${ip}`;
+    // By host key, joined into each stored row at ingest: the trend follows the host across its
+    // addresses (DHCP, VPN) and not whoever held an address before or after it.
+    const key = JSON.stringify(hostKey);
+    const addr = `_orig_host:${key}`;
     const get = (q: string) => api<Bucket[]>(`/api/histogram?${qs({ q, bucket, from, to })}`);
     let live = true;
     Promise.all([
       get(`log:conn ${addr}`),
-      get(`log:conn id.resp_h:${ip}`),
+      get(`log:conn _resp_host:${key}`),
       ...INTERACTIONS.map(([, q]) => get(`${q} ${addr}`)),
     ]).then(
       (res) => {
@@ -230,11 +257,11 @@ function Trends({ ips, detections, t }: { ips: readonly string[]; detections: re
     return () => {
       live = false;
     };
-  }, [ip, lo, hi, t, liveTick]);
+  }, [hostKey, lo, hi, t, liveTick]);
   if (state.error?.status === 404) return <p class="muted">{t('noStore')}</p>;
   return (
     <div class="cols">
-      <Section title={`${t('sessionTrend')} (${ip ?? '—'})`}>
+      <Section title={t('sessionTrend')}>
         <Problem error={state.error} />
         {state.data ? (
           <TimeChart
