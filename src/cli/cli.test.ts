@@ -143,6 +143,9 @@ test('store ingest, search (csv), sql and a located query error', () => {
   assert.equal(csv.status, 0, csv.stderr);
   const lines = csv.stdout.trim().split('\n');
   assert.ok(lines.length > 1 && lines.slice(1).every((l) => l.includes('"intranet.corp.local"')));
+  const nd = vigil(['search', 'log:conn', '--store', store, '--format', 'ndjson']);
+  assert.equal(nd.status, 0, nd.stderr);
+  assert.equal(nd.stdout.trim().split('\n').length, 600, 'ndjson streams every match, not a page');
   const q = vigil(['sql', 'SELECT count(*) AS n FROM conn', '--store', store, '--format', 'json']);
   assert.equal((JSON.parse(q.stdout) as { n: number }[])[0]!.n, 600);
   const bad = vigil(['search', 'orig_bytes:>lots', '--store', store]);

@@ -208,14 +208,29 @@ export function buildProgram(): Command {
     .option('--from <time>', 'epoch seconds or ISO-8601')
     .option('--to <time>', 'epoch seconds or ISO-8601')
     .addOption(limitOpt())
-    .addOption(rowFormat())
+    .addOption(
+      new Option('-f, --format <format>', 'output format; ndjson streams every match in time order')
+        .choices(['table', 'json', 'csv', 'ndjson'])
+        .default('table'),
+    )
     .option('--all', 'table: every column, not the summary ones', false)
     .action(
       async (
         q: string,
-        o: { store: string; from?: string; to?: string; limit: number; format: RowFormat; all: boolean },
+        o: {
+          store: string;
+          from?: string;
+          to?: string;
+          limit: number;
+          format: RowFormat | 'ndjson';
+          all: boolean;
+        },
+        cmd: Command,
       ) => {
-        process.exitCode = await search(q, o.store, o);
+        process.exitCode = await search(q, o.store, {
+          ...o,
+          limitGiven: cmd.getOptionValueSource('limit') === 'cli',
+        });
       },
     );
 

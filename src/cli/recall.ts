@@ -1,4 +1,5 @@
 /** Recall commands: load logs into the store, search, pivot, SQL, stats and retention. */
+import { once } from 'node:events';
 import ipaddr from 'ipaddr.js';
 import { loadConfig } from '../config/load.js';
 import { parseAccount } from '../identity/names.js';
@@ -116,13 +117,35 @@ export function storeIngest(
   });
 }
 
+/**
+ * `vigil search`: a page of matches, newest first; `--format ndjson` streams every match in time
+ * order instead (capped only by an explicit `--limit`), one JSON object per line.
+ */
 export function search(
   query: string,
   dir: string,
-  o: { from?: string; to?: string; limit: number; format: RowFormat; all: boolean },
+  o: {
+    from?: string;
+    to?: string;
+    limit: number;
+    format: RowFormat | 'ndjson';
+    all: boolean;
+    limitGiven?: boolean;
+  },
 ): Promise<number> {
   return runRecall(() =>
     withStore(dir, async (s) => {
+      if (o.format === 'ndjson') {
+        let n = 0;
+        const range = { from: parseWhen(o.from, '--from'), to: parseWhen(o.to, '--to') };
+        for await (const rows of s.stream(query, { ...range, limit: o.limitGiven ? o.limit : undefined })) {
+          const text = rows.map((r) => JSON.stringify(r)).join('\n');
+          n += rows.length;
+          if (!process.stdout.write(`${text}\n`)) await once(process.stdout, 'drain');
+        }
+        process.stderr.write(`${n} row(s)\n`);
+        return;
+      }
       const r = await s.search(query, {
         from: parseWhen(o.from, '--from'),
         to: parseWhen(o.to, '--to'),

@@ -109,6 +109,12 @@ test('vigil serve: first admin token printed once, API authenticated by default,
     ).json()) as { ip: string; records: number }[];
     assert.deepEqual(addrs, [{ ip: '10.5.200.7', first: 1_623_488_460, last: 1_623_488_499, records: 40 }]);
     assert.equal((await timeline('ip=10.5.200.7&host=x')).status, 400);
+    const streamed = await fetch(`${base}/api/search/stream?q=log:conn`, { headers: auth });
+    assert.equal(streamed.headers.get('content-type'), 'application/x-ndjson');
+    const lines = (await streamed.text()).trim().split('\n');
+    assert.equal(lines.length, 40);
+    assert.equal((JSON.parse(lines[0]!) as { uid: string }).uid, 'Cserve0');
+    assert.equal((await fetch(`${base}/api/search/stream?q=orig_bytes:>x`, { headers: auth })).status, 400);
     assert.equal((await timeline('limit=5')).status, 400);
     assert.equal(((await (await timeline('account=CORP%5Cnobody')).json()) as unknown[]).length, 0);
     assert.equal((await fetch(`${base}/api/openapi.json`)).status, 200);

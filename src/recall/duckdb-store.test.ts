@@ -10,6 +10,7 @@ import { tsvHeader, tsvLine } from '../model/zeek-writer.js';
 import { conn } from '../test-support/records.js';
 import { DuckDbStore } from './duckdb-store.js';
 import { ingestIntoStore } from './ingest.js';
+import type { Row } from './store.js';
 
 const T0 = 1_623_488_460;
 let store: DuckDbStore;
@@ -103,6 +104,21 @@ test('pivot by uid across logs, host timeline, histogram', async () => {
     h.reduce((a, b) => a + b.count, 0),
     11,
   );
+});
+
+test('stream: every match across logs in time order, chunk by chunk; a located error before any row', async () => {
+  const rows: Row[] = [];
+  for await (const chunk of store.stream('id.orig_h:10.5.3.7 OR log:smb_files')) rows.push(...chunk);
+  assert.equal(rows.length, 12);
+  assert.deepEqual([...new Set(rows.map((r) => r._log))].sort(), ['conn', 'dns', 'smb_files']);
+  assert.ok(rows.every((r, i) => i === 0 || (r.ts as number) >= (rows[i - 1]!.ts as number)));
+  let all = 0;
+  for await (const chunk of store.stream('log:conn')) all += chunk.length;
+  assert.equal(all, 200, 'no page cap');
+  let capped = 0;
+  for await (const chunk of store.stream('log:conn', { limit: 7 })) capped += chunk.length;
+  assert.equal(capped, 7);
+  await assert.rejects(store.stream('orig_bytes:>lots').next(), /not a number: lots/);
 });
 
 test('read-only SQL: SELECT works; writes, DDL, file access, several statements are refused', async () => {

@@ -133,7 +133,7 @@ export class DuckDbStore implements RecallStore {
     readonly root: string,
     private readonly instance: DuckDBInstance,
     private readonly db: DuckDBConnection,
-    copies: DuckDBConnection,
+    private readonly copies: DuckDBConnection,
   ) {
     this.writer = new ChunkWriter(db, copies);
   }
@@ -324,6 +324,36 @@ export class DuckDbStore implements RecallStore {
     return { rows: out.slice(offset, offset + limit), logs: searched };
   }
 
+  async *stream(query: string, o: SearchOptions = {}): AsyncGenerator<Row[]> {
+    const tree = parseQuery(query);
+    await this.refreshViews();
+    const parts: string[] = [];
+    const params: (string | number)[] = [];
+    for (const log of logsOf(tree) ?? this.logs()) {
+      if (!this.files.get(log)?.length) continue;
+      const where = compileWhere(tree, log, this.columns(log));
+      if (!where) continue;
+      // One statement over every log: shift this log's placeholders past the previous logs'.
+      const base = params.length;
+      params.push(...where.params);
+      const sql = where.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + base}`);
+      parts.push(`SELECT * FROM ${ident(log)} WHERE ${sql}${this.timeBounds(o, params)}`);
+    }
+    if (parts.length === 0) return;
+    const limit = o.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(o.limit))}` : '';
+    // Its own connection: a streaming result must not be cut off by other queries on `db`.
+    const conn = await this.instance.connect();
+    try {
+      const result = await conn.stream(
+        `SELECT * FROM (${parts.join(' UNION ALL BY NAME ')}) ORDER BY ts${limit}`,
+        params,
+      );
+      for await (const rows of result.yieldRowObjectJs()) yield rows.map(plainRow);
+    } finally {
+      conn.closeSync();
+    }
+  }
+
   async sql(text: string, limit = 1000): Promise<Row[]> {
     await this.refreshViews();
     const extracted = await this.db.extractStatements(text);
@@ -494,6 +524,7 @@ export class DuckDbStore implements RecallStore {
   async close(): Promise<void> {
     if (this.commitFd !== undefined) closeSync(this.commitFd);
     this.commitFd = undefined;
+    this.copies.closeSync();
     this.db.closeSync();
     this.instance.closeSync();
   }

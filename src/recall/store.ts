@@ -64,6 +64,11 @@ export interface RecallStore {
   /** Rows committed under a part name, or undefined when the part was never committed. */
   partRows(part: string): number | undefined;
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
+  /**
+   * Every match of a query across logs in time order (oldest first), chunk by chunk, without
+   * holding the result in memory; `limit` caps it when given. Rows carry `_log`.
+   */
+  stream(query: string, options?: SearchOptions): AsyncGenerator<Row[]>;
   /** Read-only SQL: one SELECT over the log views; no writes, DDL or file access. */
   sql(text: string, limit?: number): Promise<Row[]>;
   /** Every record with this uid (or fuid), across all logs, in time order. */

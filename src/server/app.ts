@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, Next } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { stream, streamSSE } from 'hono/streaming';
 import { parseAccount } from '../identity/names.js';
 import type { IngestSummary } from '../ingest/run.js';
 import type { Analysis } from '../pipeline/analysis.js';
@@ -270,6 +270,56 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
       const q = c.req.valid('query');
       const r = await deps.store.search(q.q, q);
       return c.json({ rows: r.rows, logs: r.logs }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/search/stream',
+      request: {
+        query: z.object({
+          q: z.string().max(4000),
+          from: z.coerce.number().optional(),
+          to: z.coerce.number().optional(),
+          limit: z.coerce.number().int().min(1).max(10_000_000).default(1_000_000),
+        }),
+      },
+      responses: {
+        200: {
+          content: { 'application/x-ndjson': { schema: z.string() } },
+          description:
+            'every match in time order, one JSON object per line; a failure mid-stream ends with an {"error": …} line',
+        },
+        404: json(errorSchema, 'no store'),
+        ...E,
+      },
+    }),
+    async (c) => {
+      if (!deps.store) return needStore(c);
+      const q = c.req.valid('query');
+      const rows = deps.store.stream(q.q, q);
+      // The first chunk before any byte is sent: a query error is still a located 400.
+      const first = await rows.next();
+      c.header('content-type', 'application/x-ndjson');
+      // A streamed body has no typed-response form in zod-openapi (hence the cast); the route's
+      // declared 200 documents it in the OpenAPI document.
+      const body = stream(c, async (out) => {
+        let aborted = false;
+        out.onAbort(() => {
+          aborted = true;
+        });
+        try {
+          for (let r = first; !r.done && !aborted; r = await rows.next()) {
+            await out.write(`${r.value.map((row) => JSON.stringify(row)).join('\n')}\n`);
+          }
+        } catch (err) {
+          await out.write(`${JSON.stringify({ error: (err as Error).message.split('\n')[0] })}\n`);
+        } finally {
+          await rows.return(undefined);
+        }
+      });
+      return body as never;
     },
   );
 
