@@ -146,6 +146,17 @@ test('store ingest, search (csv), sql and a located query error', () => {
   const nd = vigil(['search', 'log:conn', '--store', store, '--format', 'ndjson']);
   assert.equal(nd.status, 0, nd.stderr);
   assert.equal(nd.stdout.trim().split('\n').length, 600, 'ndjson streams every match, not a page');
+  const t = vigil(['top', 'query', 'log:dns', '--store', store, '--format', 'json', '--limit', '3']);
+  assert.equal(t.status, 0, t.stderr);
+  const tops = JSON.parse(t.stdout) as { query: string; count: number }[];
+  assert.ok(
+    tops.length > 0 && tops.length <= 3 && tops.every((r, i) => i === 0 || r.count <= tops[i - 1]!.count),
+  );
+  const h = vigil(['histogram', 'log:conn', '--bucket', '3600', '--store', store, '--format', 'json']);
+  assert.equal(
+    (JSON.parse(h.stdout) as { count: number }[]).reduce((a, b) => a + b.count, 0),
+    600,
+  );
   const q = vigil(['sql', 'SELECT count(*) AS n FROM conn', '--store', store, '--format', 'json']);
   assert.equal((JSON.parse(q.stdout) as { n: number }[])[0]!.n, 600);
   const bad = vigil(['search', 'orig_bytes:>lots', '--store', store]);

@@ -9,6 +9,7 @@ import { analyze } from './analyze.js';
 import { runDemo } from './demo.js';
 import { hosts } from './hosts.js';
 import {
+  histogram,
   type RowFormat,
   search,
   sql,
@@ -17,6 +18,7 @@ import {
   storeStats,
   type TimelineKind,
   timeline,
+  top,
 } from './recall.js';
 import { listResponses } from './responses.js';
 import { serve } from './serve.js';
@@ -256,6 +258,48 @@ export function buildProgram(): Command {
         o: { store: string; from?: string; to?: string; limit: number; format: RowFormat; as: TimelineKind },
       ) => {
         process.exitCode = await timeline(subjects, o.store, o);
+      },
+    );
+
+  program
+    .command('top')
+    .description('the most frequent values of a field among the matches of a query (all records by default)')
+    .argument('<field>', "a Zeek field, e.g. 'id.resp_p', 'query', 'answers', '_orig_host'")
+    .argument('[query]', 'search language, as in vigil search', '')
+    .addOption(storeOpt())
+    .option('--from <time>', 'epoch seconds or ISO-8601')
+    .option('--to <time>', 'epoch seconds or ISO-8601')
+    .addOption(new Option('--limit <n>', 'how many values').argParser(positiveNumber('--limit')).default(10))
+    .addOption(rowFormat())
+    .action(
+      async (
+        field: string,
+        q: string,
+        o: { store: string; from?: string; to?: string; limit: number; format: RowFormat },
+      ) => {
+        process.exitCode = await top(field, q, o.store, o);
+      },
+    );
+
+  program
+    .command('histogram')
+    .description("record counts per time bucket for a query (a host's session or interaction trend)")
+    .argument('<query>', 'e.g. \'log:conn _orig_host:"name:WS1"\'')
+    .addOption(storeOpt())
+    .option('--from <time>', 'epoch seconds or ISO-8601')
+    .option('--to <time>', 'epoch seconds or ISO-8601')
+    .addOption(
+      new Option('--bucket <seconds>', 'bucket width in seconds')
+        .argParser(positiveNumber('--bucket'))
+        .default(3600),
+    )
+    .addOption(rowFormat())
+    .action(
+      async (
+        q: string,
+        o: { store: string; from?: string; to?: string; bucket: number; format: RowFormat },
+      ) => {
+        process.exitCode = await histogram(q, o.store, o);
       },
     );
 

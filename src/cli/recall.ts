@@ -206,6 +206,47 @@ export function timeline(
   );
 }
 
+/** `vigil top <field> [query]`: the most frequent values of a field among the matches. */
+export function top(
+  field: string,
+  query: string,
+  dir: string,
+  o: { from?: string; to?: string; limit: number; format: RowFormat },
+): Promise<number> {
+  return runRecall(() =>
+    withStore(dir, async (s) => {
+      const rows = await s.top(query, field, o.limit, {
+        from: parseWhen(o.from, '--from'),
+        to: parseWhen(o.to, '--to'),
+      });
+      printRows(
+        rows.map((r) => ({ [field]: r.value, count: r.count })),
+        o.format,
+      );
+    }),
+  );
+}
+
+/** `vigil histogram <query> --bucket S`: record counts per time bucket (trends, as in the seed). */
+export function histogram(
+  query: string,
+  dir: string,
+  o: { from?: string; to?: string; bucket: number; format: RowFormat },
+): Promise<number> {
+  return runRecall(() =>
+    withStore(dir, async (s) => {
+      const rows = await s.histogram(query, o.bucket, {
+        from: parseWhen(o.from, '--from'),
+        to: parseWhen(o.to, '--to'),
+      });
+      printRows(
+        rows.map((b) => ({ ts: b.ts, count: b.count })),
+        o.format,
+      );
+    }),
+  );
+}
+
 export function sql(text: string, dir: string, o: { limit: number; format: RowFormat }): Promise<number> {
   return runRecall(() => withStore(dir, async (s) => printRows(await s.sql(text, o.limit), o.format)));
 }

@@ -109,6 +109,14 @@ test('vigil serve: first admin token printed once, API authenticated by default,
     ).json()) as { ip: string; records: number }[];
     assert.deepEqual(addrs, [{ ip: '10.5.200.7', first: 1_623_488_460, last: 1_623_488_499, records: 40 }]);
     assert.equal((await timeline('ip=10.5.200.7&host=x')).status, 400);
+    const tops = (await (
+      await fetch(`${base}/api/top?field=id.resp_p&q=log:conn`, { headers: auth })
+    ).json()) as {
+      value: string;
+      count: number;
+    }[];
+    assert.deepEqual(tops, [{ value: '445', count: 40 }]);
+    assert.equal((await fetch(`${base}/api/top?field=a;b`, { headers: auth })).status, 400);
     const streamed = await fetch(`${base}/api/search/stream?q=log:conn`, { headers: auth });
     assert.equal(streamed.headers.get('content-type'), 'application/x-ndjson');
     const lines = (await streamed.text()).trim().split('\n');

@@ -121,6 +121,19 @@ test('stream: every match across logs in time order, chunk by chunk; a located e
   await assert.rejects(store.stream('orig_bytes:>lots').next(), /not a number: lots/);
 });
 
+test('top-N values of a field across logs; set elements counted one by one', async () => {
+  assert.deepEqual(
+    await store.top('', 'id.resp_p', 2),
+    [
+      { value: '135', count: 100 },
+      { value: '445', count: 100 + 1 },
+    ].sort((a, b) => b.count - a.count),
+  );
+  assert.deepEqual(await store.top('log:dns', 'answers'), [{ value: 'fs01.corp.local', count: 1 }]);
+  assert.deepEqual(await store.top('conn_state:S0', 'conn_state', 5), [{ value: 'S0', count: 67 }]);
+  await assert.rejects(store.top('', 'x; DROP'), /not a field name/);
+});
+
 test('read-only SQL: SELECT works; writes, DDL, file access, several statements are refused', async () => {
   const rows = await store.sql('SELECT count(*) AS n FROM conn');
   assert.equal(Number(rows[0]!.n), 200);

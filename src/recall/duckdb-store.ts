@@ -43,6 +43,7 @@ import type {
   SearchResult,
   StoreStats,
   TimelineSubject,
+  TopValue,
 } from './store.js';
 
 const PART_NAME = /^[A-Za-z0-9._-]{1,200}$/;
@@ -468,6 +469,38 @@ export class DuckDbStore implements RecallStore {
       for (const r of rows) counts.set(Number(r.bucket), (counts.get(Number(r.bucket)) ?? 0) + Number(r.n));
     }
     return [...counts].sort((a, b) => a[0] - b[0]).map(([ts, count]) => ({ ts, count }));
+  }
+
+  async top(query: string, field: string, n = 10, o: SearchOptions = {}): Promise<TopValue[]> {
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(field)) throw new QueryError(`not a field name: ${field}`, 0);
+    const limit = Math.min(Math.max(1, Math.floor(n)), 10_000);
+    const tree = parseQuery(query);
+    await this.refreshViews();
+    const counts = new Map<string, number>();
+    for (const log of logsOf(tree) ?? this.logs()) {
+      if (!this.files.get(log)?.length) continue;
+      const col = this.columns(log).find((c) => c.name === field);
+      if (!col) continue;
+      const where = compileWhere(tree, log, this.columns(log));
+      if (!where) continue;
+      const params = [...where.params];
+      const bounds = this.timeBounds(o, params);
+      // A set or vector counts each element: `top answers` means the answers, not the lists.
+      const value = col.sqlType.endsWith('[]') ? `unnest(${ident(field)})` : ident(field);
+      const rows = await this.rows(
+        `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM ${ident(log)} WHERE ${where.sql}${bounds})
+          WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC LIMIT ${limit}`,
+        params,
+      );
+      for (const r of rows) {
+        const k = typeof r.v === 'string' ? r.v : JSON.stringify(r.v);
+        counts.set(k, (counts.get(k) ?? 0) + Number(r.n));
+      }
+    }
+    return [...counts]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, limit)
+      .map(([value, count]) => ({ value, count }));
   }
 
   async stats(): Promise<StoreStats> {

@@ -43,6 +43,12 @@ export interface HostAddress {
   readonly records: number;
 }
 
+export interface TopValue {
+  /** The value as text (numbers and booleans as JSON). */
+  readonly value: string;
+  readonly count: number;
+}
+
 export interface HistogramBucket {
   readonly ts: number;
   readonly count: number;
@@ -86,6 +92,12 @@ export interface RecallStore {
   hostKeys(host: string): Promise<string[]>;
   /** The addresses a host (its keys) used, each with first and last time seen and record count. */
   hostAddresses(keys: readonly string[]): Promise<HostAddress[]>;
+  /**
+   * The `n` most frequent values of a field among a query's matches, across logs (each element
+   * of a set or vector counted). Per log type the top `n` are exact; summed across log types a
+   * value outside one log's top `n` may be under-counted there.
+   */
+  top(query: string, field: string, n?: number, options?: SearchOptions): Promise<TopValue[]>;
   /** Record counts per bucket for a query. */
   histogram(query: string, bucketSeconds: number, options?: SearchOptions): Promise<HistogramBucket[]>;
   stats(): Promise<StoreStats>;

@@ -326,6 +326,35 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/api/top',
+      request: {
+        query: z.object({
+          field: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,99}$/),
+          q: z.string().max(4000).default(''),
+          n: z.coerce.number().int().min(1).max(1000).default(10),
+          from: z.coerce.number().optional(),
+          to: z.coerce.number().optional(),
+        }),
+      },
+      responses: {
+        200: json(
+          z.array(z.object({ value: z.string(), count: z.number() })),
+          'the most frequent values of the field among the matches',
+        ),
+        404: json(errorSchema, 'no store'),
+        ...E,
+      },
+    }),
+    async (c) => {
+      if (!deps.store) return needStore(c);
+      const q = c.req.valid('query');
+      return c.json(await deps.store.top(q.q, q.field, q.n, q), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/api/histogram',
       request: {
         query: z.object({
