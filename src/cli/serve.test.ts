@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { schemaFor } from '../model/schemas.js';
 import { tsvHeader, tsvLine } from '../model/zeek-writer.js';
+import { DuckDbStore } from '../recall/duckdb-store.js';
 import { conn } from '../test-support/records.js';
 
 test('vigil serve: first admin token printed once, API authenticated by default, roles, located errors, clean SIGTERM', async () => {
@@ -30,6 +31,11 @@ test('vigil serve: first admin token printed once, API authenticated by default,
       ),
     );
   writeFileSync(join(logs, 'conn.log'), `${tsvHeader('conn', fields, 1_623_488_460)}\n${lines.join('\n')}\n`);
+  // An old partition already in the store, and a config whose retention removes it at start.
+  const old = await DuckDbStore.open(join(dir, 'store'));
+  await old.appendPart('old', [conn({ ts: 1_000_000_000, src: '10.0.0.1', dst: '10.0.0.2', port: 80 })]);
+  await old.close();
+  writeFileSync(join(dir, 'vigil.yaml'), 'recall:\n  maxAgeDays: 3650\n');
   const child = spawn(
     process.execPath,
     [
@@ -44,6 +50,8 @@ test('vigil serve: first admin token printed once, API authenticated by default,
       join(dir, 'state'),
       '--store',
       join(dir, 'store'),
+      '--config',
+      join(dir, 'vigil.yaml'),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -59,6 +67,7 @@ test('vigil serve: first admin token printed once, API authenticated by default,
   });
   try {
     const { token, base } = await ready;
+    assert.match(err, /store retention removed 1 partition\(s\): _log=conn\/_day=2001-09-09/);
     assert.equal((await fetch(`${base}/api/health`)).status, 200);
     assert.equal((await fetch(`${base}/api/overview`)).status, 401);
     assert.equal((await fetch(`${base}/metrics`)).status, 401);

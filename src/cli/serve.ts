@@ -156,6 +156,21 @@ export async function serve(o: ServeOptions): Promise<number> {
 
   let timer: NodeJS.Timeout | undefined;
   if (store) timer = setInterval(() => feed?.startPart(), 5000);
+  // Retention by the wall clock: at start, then hourly (whole day partitions, oldest first).
+  let retention: NodeJS.Timeout | undefined;
+  const { maxAgeDays, maxBytes } = config.recall;
+  if (store && (maxAgeDays !== undefined || maxBytes !== undefined)) {
+    const retain = (): void =>
+      void store.retain({ maxAgeDays, maxBytes }).then(
+        (removed) => {
+          if (removed.length > 0)
+            say(`store retention removed ${removed.length} partition(s): ${removed.join(', ')}`);
+        },
+        (e: Error) => say(`store retention: ${e.message}`),
+      );
+    retain();
+    retention = setInterval(retain, 3_600_000);
+  }
   const pipeline = (async () => {
     for await (const batch of source.batches()) await analysis.process(batch);
     analysis.engine.finish();
@@ -175,6 +190,7 @@ export async function serve(o: ServeOptions): Promise<number> {
         if (source instanceof LiveIngestRun) source.saveCheckpoint();
         if (o.follow) savePipelineState(o.stateDir, analysis);
         if (timer) clearInterval(timer);
+        if (retention) clearInterval(retention);
         await feed?.flush();
         // What Vigil concluded goes beside the metadata: detections, score history, responses.
         await store?.appendPart(`analysis-${run}`, [

@@ -299,6 +299,18 @@ export const configSchema = z
     response: responseSchema.default(responseSchema.parse({})),
     /** Alert outputs for SIEMs and chat-ops. */
     alerts,
+    /**
+     * Recall store retention, applied by `vigil serve` at start and hourly: whole day partitions
+     * older than `maxAgeDays` (days, by wall clock) or, oldest first, beyond `maxBytes` on disk.
+     * Unset = keep everything.
+     */
+    recall: z
+      .object({
+        maxAgeDays: z.number().positive().optional(),
+        maxBytes: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -167,6 +167,12 @@ test('stats, and a corrupt partition file is reported and skipped, not fatal', a
     '_log=conn/_day=2021-06-12',
     '_log=dns/_day=2021-06-12',
   ]);
+  // Retention and an append at the same time (serve's hourly timer during ingest): both land,
+  // and the view lists the new part.
+  const late = records().map((r) => ({ ...r, ts: r.ts + 86_400 * 10 }));
+  const [n] = await Promise.all([s2.appendPart('b', late), s2.retain({ maxAgeDays: 1 }, T0 + 86_400 * 10.5)]);
+  assert.equal(n, late.length);
+  assert.equal((await s2.search('log:conn', { limit: 1000 })).rows.length, 200);
   await s2.close();
 });
 

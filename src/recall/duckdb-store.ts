@@ -128,6 +128,8 @@ export class DuckDbStore implements RecallStore {
   private readonly corrupt: string[] = [];
   private readonly dirtyLogs = new Set<string>();
   private commitFd: number | undefined;
+  /** Writes and retention run one at a time: each changes the file lists the views read. */
+  private exclusive: Promise<unknown> = Promise.resolve();
   private readonly writer: ChunkWriter;
 
   private constructor(
@@ -216,7 +218,21 @@ export class DuckDbStore implements RecallStore {
     return this.committed.get(part)?.rows;
   }
 
-  async appendPart(part: string, records: readonly ZeekRecord[], context?: RowContext): Promise<number> {
+  appendPart(part: string, records: readonly ZeekRecord[], context?: RowContext): Promise<number> {
+    return this.serialised(() => this.appendPartNow(part, records, context));
+  }
+
+  private serialised<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(f, f);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendPartNow(
+    part: string,
+    records: readonly ZeekRecord[],
+    context?: RowContext,
+  ): Promise<number> {
     if (!PART_NAME.test(part))
       throw new Error(`recall: part name ${JSON.stringify(part)} is not a safe file name`);
     if (this.committed.has(part) || records.length === 0) return 0;
@@ -524,9 +540,13 @@ export class DuckDbStore implements RecallStore {
     };
   }
 
-  async retain(
+  retain(policy: { maxAgeDays?: number; maxBytes?: number }, now = Date.now() / 1000): Promise<string[]> {
+    return this.serialised(() => this.retainNow(policy, now));
+  }
+
+  private async retainNow(
     policy: { maxAgeDays?: number; maxBytes?: number },
-    now = Date.now() / 1000,
+    now: number,
   ): Promise<string[]> {
     const days: { dir: string; day: string; bytes: number }[] = [];
     for (const dir of readdirSync(this.root)) {
