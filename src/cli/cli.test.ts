@@ -246,5 +246,5 @@ test('vigil demo --no-serve replays the reference incident: the attacker Critica
   const rows = JSON.parse(tl.stdout) as { _log: string; type?: string }[];
   assert.ok(rows.some((r) => r._log === 'vigil_detection' && r.type === 'reverse-dns-sweep'));
   assert.ok(rows.some((r) => r._log === 'dce_rpc'));
-  assert.match(tl.stderr, new RegExp(`${attacker} used 10\\.\\d+\\.\\d+\\.\\d+ from`));
+  assert.match(tl.stderr, new RegExp(`${attacker} held 10\\.\\d+\\.\\d+\\.\\d+ from`));
 });

@@ -110,6 +110,8 @@ export function storeIngest(
         onMessage: quiet ? undefined : (t) => process.stderr.write(`vigil: ${t}\n`),
         context: hosts.rowContext(),
       });
+      // The hosts seen, with their keys and IP sessions: name resolution and addresses over time.
+      if (sum.rowsWritten > 0) await s.appendPart(`hosts-${Date.now().toString(36)}`, hosts.hostRecords());
       process.stdout.write(
         `${sum.rowsWritten} records stored in ${sum.partsWritten} part(s) from ${sum.files} file(s); ${sum.partsSkipped} part(s) already stored; ${sum.rejected} line(s) rejected\n`,
       );
@@ -191,7 +193,7 @@ export function timeline(
         else {
           for (const a of await s.hostAddresses(keys)) {
             process.stderr.write(
-              `vigil: ${one} used ${a.ip} from ${isoOrDash(a.first)} to ${isoOrDash(a.last)} (${a.records} records)\n`,
+              `vigil: ${one} held ${a.ip} from ${isoOrDash(a.first)} to ${isoOrDash(a.last)}\n`,
             );
           }
         }

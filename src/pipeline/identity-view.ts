@@ -123,6 +123,22 @@ export class IdentityHostView implements HostDirectory {
     };
   }
 
+  /** The addresses a host held, from its identity sessions: first and last time per address. */
+  addresses(hostKey: string): { ip: string; first: number; last: number }[] {
+    const h = this.host(hostKey);
+    if (!h) return [];
+    const by = new Map<string, { ip: string; first: number; last: number }>();
+    for (const s of this.identity.sessionsOf(h)) {
+      const a = by.get(s.ip);
+      if (!a) by.set(s.ip, { ip: s.ip, first: s.start, last: s.end });
+      else {
+        a.first = Math.min(a.first, s.start);
+        a.last = Math.max(a.last, s.end);
+      }
+    }
+    return [...by.values()].sort((a, b) => a.first - b.first);
+  }
+
   /**
    * Every known host as a `vigil_host` record for the store: its keys (merged ones too, since
    * rows joined before a merge carry the old key), names, MACs, IPs and roles. Recall resolves
@@ -132,6 +148,7 @@ export class IdentityHostView implements HostDirectory {
     this.identity.hosts();
     const out: ZeekRecord[] = [];
     for (const [h, keys] of this.identity.keysByHost()) {
+      const sessions = this.identity.sessionsOf(h);
       out.push({
         _path: 'vigil_host',
         ts: h.lastSeen,
@@ -143,6 +160,10 @@ export class IdentityHostView implements HostDirectory {
         roles: [...this.roles(h.key)],
         first_ts: h.firstSeen,
         last_ts: h.lastSeen,
+        // The host's IP sessions (parallel lists): which address it held when.
+        session_ips: sessions.map((s) => s.ip),
+        session_starts: sessions.map((s) => s.start),
+        session_ends: sessions.map((s) => s.end),
       });
     }
     return out;

@@ -68,6 +68,9 @@ const VIGIL_TABLES: Readonly<Record<string, readonly Column[]>> = {
     { name: 'roles', sqlType: 'VARCHAR[]' },
     { name: 'first_ts', sqlType: 'DOUBLE' },
     { name: 'last_ts', sqlType: 'DOUBLE' },
+    { name: 'session_ips', sqlType: 'VARCHAR[]' },
+    { name: 'session_starts', sqlType: 'DOUBLE[]' },
+    { name: 'session_ends', sqlType: 'DOUBLE[]' },
   ],
   vigil_response: [
     { name: 'ts', sqlType: 'DOUBLE' },

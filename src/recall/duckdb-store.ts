@@ -441,29 +441,16 @@ export class DuckDbStore implements RecallStore {
 
   async hostAddresses(keys: readonly string[]): Promise<HostAddress[]> {
     await this.refreshViews();
-    if (keys.length === 0) return [];
-    const parts: string[] = [];
-    const inList = keys.map((_, i) => `$${i + 1}`).join(', ');
-    for (const log of this.logs()) {
-      const names = new Set(this.columns(log).map((c) => c.name));
-      if (!names.has('_orig_host') || !names.has('id.orig_h')) continue;
-      parts.push(
-        `SELECT "id.orig_h" AS ip, ts FROM ${ident(log)} WHERE _orig_host IN (${inList})`,
-        `SELECT "id.resp_h" AS ip, ts FROM ${ident(log)} WHERE _resp_host IN (${inList})`,
-      );
-    }
-    if (parts.length === 0) return [];
+    if (keys.length === 0 || !this.files.get('vigil_host')?.length) return [];
+    // From the identity sessions stored with each host (small table), not a scan of the logs.
     const rows = await this.rows(
-      `SELECT ip, min(ts) AS first, max(ts) AS last, count(*) AS records
-         FROM (${parts.join(' UNION ALL ')}) GROUP BY ip ORDER BY first`,
+      `SELECT ip, min(s) AS first, max(e) AS last FROM (
+         SELECT unnest(session_ips) AS ip, unnest(session_starts) AS s, unnest(session_ends) AS e
+           FROM vigil_host WHERE list_has_any(keys, [${keys.map((_, i) => `$${i + 1}`).join(', ')}]))
+       GROUP BY ip ORDER BY first`,
       [...keys],
     );
-    return rows.map((r) => ({
-      ip: String(r.ip),
-      first: Number(r.first),
-      last: Number(r.last),
-      records: Number(r.records),
-    }));
+    return rows.map((r) => ({ ip: String(r.ip), first: Number(r.first), last: Number(r.last) }));
   }
 
   async histogram(query: string, bucketSeconds: number, o: SearchOptions = {}): Promise<HistogramBucket[]> {

@@ -40,7 +40,6 @@ export interface HostAddress {
   readonly ip: string;
   readonly first: number;
   readonly last: number;
-  readonly records: number;
 }
 
 export interface TopValue {
@@ -90,7 +89,7 @@ export interface RecallStore {
    * stored `vigil_host` table; always includes the input and `name:<NAME>`.
    */
   hostKeys(host: string): Promise<string[]>;
-  /** The addresses a host (its keys) used, each with first and last time seen and record count. */
+  /** The addresses a host (its keys) held, first and last time each, from its stored identity sessions. */
   hostAddresses(keys: readonly string[]): Promise<HostAddress[]>;
   /**
    * The `n` most frequent values of a field among a query's matches, across logs (each element

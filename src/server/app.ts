@@ -11,6 +11,7 @@ import { stream, streamSSE } from 'hono/streaming';
 import { parseAccount } from '../identity/names.js';
 import type { IngestSummary } from '../ingest/run.js';
 import type { Analysis } from '../pipeline/analysis.js';
+import { IdentityHostView } from '../pipeline/identity-view.js';
 import { type AnalysisReport, detectionSchema, hostSchema } from '../pipeline/report-schema.js';
 import { QueryError } from '../recall/query.js';
 import type { RecallStore } from '../recall/store.js';
@@ -207,16 +208,20 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
       request: { params: z.object({ key: z.string().min(1).max(300) }) },
       responses: {
         200: json(
-          z.array(z.object({ ip: z.string(), first: z.number(), last: z.number(), records: z.number() })),
-          'the addresses the host used over time, from the stored records (host keys joined at ingest)',
+          z.array(z.object({ ip: z.string(), first: z.number(), last: z.number() })),
+          'the addresses the host held over time (identity sessions: live, or stored with vigil_host)',
         ),
         404: json(errorSchema, 'no store'),
         ...E,
       },
     }),
     async (c) => {
-      if (!deps.store) return needStore(c);
       const { key } = c.req.valid('param');
+      // The live identity knows the running sessions; the store knows hosts of earlier runs.
+      const hosts = deps.analysis.hosts;
+      const live = hosts instanceof IdentityHostView ? hosts.addresses(key) : [];
+      if (live.length > 0) return c.json(live, 200);
+      if (!deps.store) return needStore(c);
       return c.json(await deps.store.hostAddresses(await deps.store.hostKeys(key)), 200);
     },
   );

@@ -23,12 +23,11 @@ export interface SearchResult {
   readonly rows: Row[];
   readonly logs: string[];
 }
-/** An address a host used, from the stored records (`/api/hosts/{key}/addresses`). */
+/** An address a host held, first and last time (`/api/hosts/{key}/addresses`). */
 export interface HostAddress {
   readonly ip: string;
   readonly first: number;
   readonly last: number;
-  readonly records: number;
 }
 export interface Bucket {
   readonly ts: number;

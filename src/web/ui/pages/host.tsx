@@ -74,7 +74,7 @@ export function HostView({ hostKey }: { hostKey: string }) {
                         <a class="chip" href={searchHref(`id.orig_h:${a.ip} OR id.resp_h:${a.ip}`)}>
                           {a.ip}
                         </a>{' '}
-                        {fmtTime(a.first)} – {fmtTime(a.last)} · {a.records.toLocaleString()}
+                        {fmtTime(a.first)} – {fmtTime(a.last)}
                       </div>
                     ))}
                   </dd>
