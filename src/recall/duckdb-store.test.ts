@@ -134,6 +134,53 @@ test('top-N values of a field across logs; set elements counted one by one', asy
   await assert.rejects(store.top('', 'x; DROP'), /not a field name/);
 });
 
+test('timeline pages in time order across day windows; from/to bound the days read', async () => {
+  const s = await DuckDbStore.open(mkdtempSync(join(tmpdir(), 'vigil-recall-days-')));
+  const recs: ZeekRecord[] = [];
+  for (let d = 0; d < 10; d++)
+    for (let k = 0; k < 5; k++)
+      recs.push(
+        conn({
+          ts: T0 + d * 86_400 + k * 60,
+          src: '10.9.9.9',
+          dst: '10.0.0.1',
+          port: 445,
+          uid: `Cd${d}k${k}`,
+        }),
+      );
+  // Another host's traffic on the same days, and a DNS record of ours: interleaved by time.
+  for (let d = 0; d < 10; d++)
+    recs.push(conn({ ts: T0 + d * 86_400 + 30, src: '10.8.8.8', dst: '10.0.0.1', port: 80 }));
+  recs.push({
+    _path: 'dns',
+    ts: T0 + 86_400 + 90,
+    uid: 'Cdns',
+    'id.orig_h': '10.9.9.9',
+    'id.orig_p': 1,
+    'id.resp_h': '10.0.0.53',
+    'id.resp_p': 53,
+    query: 'x.corp',
+  });
+  await s.appendPart('days', recs);
+  const uids = (rows: Row[]) => rows.map((r) => r.uid);
+  const all = await s.timeline({ ips: ['10.9.9.9'] }, { limit: 1000 });
+  assert.equal(all.length, 51);
+  assert.equal(all[7]!.uid, 'Cdns', 'the DNS record sits between day 1 minutes 1 and 2');
+  assert.ok(all.every((r, i) => i === 0 || (r.ts as number) >= (all[i - 1]!.ts as number)));
+  assert.deepEqual(uids(await s.timeline({ ips: ['10.9.9.9'] }, { limit: 7 })), uids(all.slice(0, 7)));
+  assert.deepEqual(
+    uids(await s.timeline({ ips: ['10.9.9.9'] }, { limit: 20, offset: 12 })),
+    uids(all.slice(12, 32)),
+  );
+  const bounded = await s.timeline({ ips: ['10.9.9.9'] }, { from: T0 + 3 * 86_400, to: T0 + 5 * 86_400 });
+  assert.deepEqual(
+    uids(bounded),
+    uids(all.filter((r) => (r.ts as number) >= T0 + 3 * 86_400 && (r.ts as number) < T0 + 5 * 86_400)),
+  );
+  assert.equal(bounded.length, 10);
+  await s.close();
+});
+
 test('read-only SQL: SELECT works; writes, DDL, file access, several statements are refused', async () => {
   const rows = await store.sql('SELECT count(*) AS n FROM conn');
   assert.equal(Number(rows[0]!.n), 200);

@@ -116,6 +116,22 @@ function subjectCondition(
   return names.has('_account') ? `_account = ${list([subject.account])}` : undefined;
 }
 
+/** `YYYY-MM-DD` of a stored file, from its `_day=` partition directory. */
+function dayOfFile(file: string): string {
+  const i = file.lastIndexOf('/_day=');
+  return file.slice(i + 6, i + 16);
+}
+
+/**
+ * A row of a multi-log result (UNION BY NAME) without the other logs' columns: those come back
+ * null; a log's own unset fields do too, and stay absent here as they are in a Zeek record.
+ */
+function withoutNulls(r: Row): Row {
+  const out: Row = {};
+  for (const k in r) if (r[k] !== null) out[k] = r[k];
+  return out;
+}
+
 function plainRow(r: Record<string, unknown>): Row {
   const out: Row = {};
   for (const k in r) out[k] = plainValue(r[k]);
@@ -403,25 +419,48 @@ export class DuckDbStore implements RecallStore {
     return out.sort((a, b) => (a.ts as number) - (b.ts as number));
   }
 
+  /**
+   * Reads forward in time through windows of day partitions, 1, 2, 4, … days wide, and stops as
+   * soon as the page is full: the first page of a busy host costs one day's files, not the whole
+   * store's (each window is one query over just its days' files, every log type at once).
+   */
   async timeline(subject: TimelineSubject, o: SearchOptions = {}): Promise<Row[]> {
     await this.refreshViews();
     const limit = Math.min(o.limit ?? 500, 10_000);
     const offset = o.offset ?? 0;
+    const need = limit + offset;
+    const days = this.days(o);
     const out: Row[] = [];
-    for (const log of this.logs()) {
+    for (let i = 0, span = 1; i < days.length && out.length < need; i += span, span *= 2) {
+      const window = new Set(days.slice(i, i + span));
+      const parts: string[] = [];
       const params: (string | number)[] = [];
-      const cond = subjectCondition(subject, new Set(this.columns(log).map((c) => c.name)), params);
-      if (cond === undefined) continue;
-      const bounds = this.timeBounds(o, params);
-      for (const r of await this.rows(
-        `SELECT * FROM ${ident(log)} WHERE (${cond})${bounds} ORDER BY ts LIMIT ${limit + offset}`,
-        params,
-      )) {
-        out.push({ _log: log, ...r });
+      for (const log of this.logs()) {
+        const files = this.files.get(log)!.filter((f) => window.has(dayOfFile(f)));
+        if (files.length === 0) continue;
+        const cond = subjectCondition(subject, new Set(this.columns(log).map((c) => c.name)), params);
+        if (cond === undefined) continue;
+        parts.push(
+          `SELECT * FROM read_parquet([${files.map(lit).join(', ')}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true) WHERE (${cond})${this.timeBounds(o, params)}`,
+        );
       }
+      if (parts.length === 0) continue;
+      const rows = await this.rows(
+        `SELECT * FROM (${parts.join(' UNION ALL BY NAME ')}) ORDER BY ts LIMIT ${need - out.length}`,
+        params,
+      );
+      for (const r of rows) out.push(withoutNulls(r));
     }
-    out.sort((a, b) => (a.ts as number) - (b.ts as number));
     return out.slice(offset, offset + limit);
+  }
+
+  /** The day partitions holding data, ascending, within the options' time bounds. */
+  private days(o: SearchOptions): string[] {
+    const days = new Set<string>();
+    for (const files of this.files.values()) for (const f of files) days.add(dayOfFile(f));
+    const from = o.from !== undefined ? dayOf(o.from) : undefined;
+    const to = o.to !== undefined ? dayOf(o.to) : undefined;
+    return [...days].filter((d) => (from === undefined || d >= from) && (to === undefined || d <= to)).sort();
   }
 
   async hostKeys(host: string): Promise<string[]> {
