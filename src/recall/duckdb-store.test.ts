@@ -181,6 +181,52 @@ test('timeline pages in time order across day windows; from/to bound the days re
   await s.close();
 });
 
+test("one search across logs whose columns share a name but not a type keeps each log's types", async () => {
+  const s = await DuckDbStore.open(mkdtempSync(join(tmpdir(), 'vigil-recall-mixed-')));
+  await s.appendPart('mixed', [
+    conn({ ts: T0, src: '10.1.1.1', dst: '10.1.1.2', port: 443, uid: 'Cmix' }),
+    { ...conn({ ts: T0 + 1, src: '10.1.1.1', dst: '10.1.1.2', port: 443, uid: 'Cmix2' }), service: 'ssl' },
+    {
+      _path: 'known_services',
+      ts: T0 + 2,
+      host: '10.1.1.2',
+      port_num: 443,
+      port_proto: 'tcp',
+      service: ['SSL', 'HTTP'],
+    },
+    {
+      _path: 'ssh',
+      ts: T0 + 3,
+      uid: 'Cmix3',
+      'id.orig_h': '10.1.1.1',
+      'id.orig_p': 2,
+      'id.resp_h': '10.1.1.2',
+      'id.resp_p': 22,
+      version: 2,
+    },
+    {
+      _path: 'http',
+      ts: T0 + 4,
+      uid: 'Cmix4',
+      'id.orig_h': '10.1.1.1',
+      'id.orig_p': 3,
+      'id.resp_h': '10.1.1.2',
+      'id.resp_p': 80,
+      version: '1.1',
+    },
+  ]);
+  const found = await s.search('10.1.1.2 OR host:10.1.1.2 OR id.resp_h:10.1.1.2', { limit: 10 });
+  const by = new Map(found.rows.map((r) => [r._log, r]));
+  assert.deepEqual(by.get('known_services')!.service, ['SSL', 'HTTP']);
+  assert.equal(found.rows.find((r) => r.uid === 'Cmix2')!.service, 'ssl');
+  assert.equal(by.get('ssh')!.version, 2);
+  assert.equal(by.get('http')!.version, '1.1');
+  const streamed: Row[] = [];
+  for await (const c of s.stream('id.resp_h:10.1.1.2 OR log:known_services')) streamed.push(...c);
+  assert.deepEqual(streamed.find((r) => r._log === 'known_services')!.service, ['SSL', 'HTTP']);
+  await s.close();
+});
+
 test('read-only SQL: SELECT works; writes, DDL, file access, several statements are refused', async () => {
   const rows = await store.sql('SELECT count(*) AS n FROM conn');
   assert.equal(Number(rows[0]!.n), 200);

@@ -116,20 +116,39 @@ function subjectCondition(
   return names.has('_account') ? `_account = ${list([subject.account])}` : undefined;
 }
 
+/**
+ * A compiled WHERE renumbered to follow the `params` already pushed (one statement, many logs).
+ * Only the parameters its SQL uses are pushed: DuckDB refuses values beyond the highest placeholder.
+ */
+function shiftParams(
+  where: { sql: string; params: readonly (string | number)[] },
+  params: (string | number)[],
+): string {
+  const renumbered = new Map<number, number>();
+  return where.sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n);
+    let j = renumbered.get(i);
+    if (j === undefined) {
+      params.push(where.params[i - 1]!);
+      j = params.length;
+      renumbered.set(i, j);
+    }
+    return `$${j}`;
+  });
+}
+
 /** `YYYY-MM-DD` of a stored file, from its `_day=` partition directory. */
 function dayOfFile(file: string): string {
   const i = file.lastIndexOf('/_day=');
   return file.slice(i + 6, i + 16);
 }
 
-/**
- * A row of a multi-log result (UNION BY NAME) without the other logs' columns: those come back
- * null; a log's own unset fields do too, and stay absent here as they are in a Zeek record.
- */
-function withoutNulls(r: Row): Row {
-  const out: Row = {};
-  for (const k in r) if (r[k] !== null) out[k] = r[k];
-  return out;
+/** One log type's share of a multi-log statement. */
+interface UnionPart {
+  readonly log: string;
+  /** The view, or `read_parquet([...])` of some of its files. */
+  readonly from: string;
+  readonly where: string;
 }
 
 function plainRow(r: Record<string, unknown>): Row {
@@ -335,53 +354,43 @@ export class DuckDbStore implements RecallStore {
   async search(query: string, o: SearchOptions = {}): Promise<SearchResult> {
     const tree = parseQuery(query);
     await this.refreshViews();
-    const wanted = logsOf(tree) ?? this.logs();
+    const wanted = new Set(logsOf(tree) ?? this.logs());
     const limit = Math.min(o.limit ?? 100, 10_000);
     const offset = o.offset ?? 0;
-    const out: Row[] = [];
-    const searched: string[] = [];
-    for (const log of wanted) {
-      if (!this.files.get(log)?.length) continue;
+    const searched = new Set<string>();
+    const rows = await this.windowed(o, limit + offset, 'DESC', (log, params) => {
+      if (!wanted.has(log)) return undefined;
       const where = compileWhere(tree, log, this.columns(log));
-      if (!where) continue;
-      searched.push(log);
-      const params = [...where.params];
-      const bounds = this.timeBounds(o, params);
-      const rows = await this.rows(
-        `SELECT * FROM ${ident(log)} WHERE ${where.sql}${bounds} ORDER BY ts DESC LIMIT ${limit + offset}`,
-        params,
-      );
-      for (const r of rows) out.push({ _log: log, ...r });
+      if (!where) return undefined;
+      searched.add(log);
+      return shiftParams(where, params);
+    });
+    for (const log of wanted) {
+      if (this.files.get(log)?.length && compileWhere(tree, log, this.columns(log))) searched.add(log);
     }
-    out.sort((a, b) => (b.ts as number) - (a.ts as number));
-    return { rows: out.slice(offset, offset + limit), logs: searched };
+    return { rows: rows.slice(offset, offset + limit), logs: [...searched].sort() };
   }
 
   async *stream(query: string, o: SearchOptions = {}): AsyncGenerator<Row[]> {
     const tree = parseQuery(query);
     await this.refreshViews();
-    const parts: string[] = [];
+    const parts: UnionPart[] = [];
     const params: (string | number)[] = [];
     for (const log of logsOf(tree) ?? this.logs()) {
       if (!this.files.get(log)?.length) continue;
       const where = compileWhere(tree, log, this.columns(log));
       if (!where) continue;
-      // One statement over every log: shift this log's placeholders past the previous logs'.
-      const base = params.length;
-      params.push(...where.params);
-      const sql = where.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + base}`);
-      parts.push(`SELECT * FROM ${ident(log)} WHERE ${sql}${this.timeBounds(o, params)}`);
+      const cond = `${shiftParams(where, params)}${this.timeBounds(o, params)}`;
+      parts.push({ log, from: ident(log), where: cond });
     }
     if (parts.length === 0) return;
     const limit = o.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(o.limit))}` : '';
+    const union = this.union(parts);
     // Its own connection: a streaming result must not be cut off by other queries on `db`.
     const conn = await this.instance.connect();
     try {
-      const result = await conn.stream(
-        `SELECT * FROM (${parts.join(' UNION ALL BY NAME ')}) ORDER BY ts${limit}`,
-        params,
-      );
-      for await (const rows of result.yieldRowObjectJs()) yield rows.map(plainRow);
+      const result = await conn.stream(`SELECT * FROM (${union.sql}) ORDER BY ts${limit}`, params);
+      for await (const rows of result.yieldRowObjectJs()) yield rows.map((r) => union.decode(plainRow(r)));
     } finally {
       conn.closeSync();
     }
@@ -428,30 +437,90 @@ export class DuckDbStore implements RecallStore {
     await this.refreshViews();
     const limit = Math.min(o.limit ?? 500, 10_000);
     const offset = o.offset ?? 0;
-    const need = limit + offset;
+    const rows = await this.windowed(o, limit + offset, 'ASC', (log, params) => {
+      const cond = subjectCondition(subject, new Set(this.columns(log).map((c) => c.name)), params);
+      return cond === undefined ? undefined : `(${cond})`;
+    });
+    return rows.slice(offset, offset + limit);
+  }
+
+  /**
+   * The first `need` rows in time order (ASC) or reverse (DESC) of every log type where `where`
+   * gives a condition (pushing its parameters), read through windows of day partitions 1, 2,
+   * 4, … days wide from the oldest (ASC) or newest (DESC) day, stopping as soon as `need` rows
+   * are in: the first page of a busy host costs one day's files, not the whole store's. Each
+   * window is one statement over just its days' files, every log type at once.
+   */
+  private async windowed(
+    o: SearchOptions,
+    need: number,
+    order: 'ASC' | 'DESC',
+    where: (log: string, params: (string | number)[]) => string | undefined,
+  ): Promise<Row[]> {
     const days = this.days(o);
+    if (order === 'DESC') days.reverse();
     const out: Row[] = [];
     for (let i = 0, span = 1; i < days.length && out.length < need; i += span, span *= 2) {
       const window = new Set(days.slice(i, i + span));
-      const parts: string[] = [];
+      const parts: UnionPart[] = [];
       const params: (string | number)[] = [];
       for (const log of this.logs()) {
         const files = this.files.get(log)!.filter((f) => window.has(dayOfFile(f)));
         if (files.length === 0) continue;
-        const cond = subjectCondition(subject, new Set(this.columns(log).map((c) => c.name)), params);
+        const cond = where(log, params);
         if (cond === undefined) continue;
-        parts.push(
-          `SELECT * FROM read_parquet([${files.map(lit).join(', ')}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true) WHERE (${cond})${this.timeBounds(o, params)}`,
-        );
+        parts.push({
+          log,
+          from: `read_parquet([${files.map(lit).join(', ')}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`,
+          where: `${cond}${this.timeBounds(o, params)}`,
+        });
       }
       if (parts.length === 0) continue;
+      const union = this.union(parts);
       const rows = await this.rows(
-        `SELECT * FROM (${parts.join(' UNION ALL BY NAME ')}) ORDER BY ts LIMIT ${need - out.length}`,
+        `SELECT * FROM (${union.sql}) ORDER BY ts ${order} LIMIT ${need - out.length}`,
         params,
       );
-      for (const r of rows) out.push(withoutNulls(r));
+      for (const r of rows) out.push(union.decode(r));
     }
-    return out.slice(offset, offset + limit);
+    return out;
+  }
+
+  /**
+   * One statement over several log types (UNION ALL BY NAME). A column name whose type differs
+   * between them (`service` is text in conn, a set in others) travels as JSON text and is decoded
+   * back, so each row keeps its own log's types; other logs' columns are dropped from each row.
+   */
+  private union(parts: readonly UnionPart[]): { sql: string; decode: (r: Row) => Row } {
+    const types = new Map<string, Set<string>>();
+    for (const p of parts)
+      for (const c of this.columns(p.log)) {
+        const t = types.get(c.name) ?? new Set<string>();
+        t.add(c.sqlType);
+        types.set(c.name, t);
+      }
+    const mixed = new Set([...types].filter(([, t]) => t.size > 1).map(([n]) => n));
+    const sql = parts
+      .map((p) => {
+        const own = this.columns(p.log).filter((c) => mixed.has(c.name));
+        const replace = own.length
+          ? ` REPLACE (${own.map((c) => `to_json(${ident(c.name)}) AS ${ident(c.name)}`).join(', ')})`
+          : '';
+        return `SELECT *${replace} FROM ${p.from} WHERE ${p.where}`;
+      })
+      .join(' UNION ALL BY NAME ');
+    // Each row's fields in its own log's column order (the union's order is the first log's).
+    const order = new Map(parts.map((p) => [p.log, [...this.columns(p.log).map((c) => c.name), '_log']]));
+    const decode = (r: Row): Row => {
+      const out: Row = {};
+      for (const k of order.get(r._log as string) ?? Object.keys(r)) {
+        const v = r[k];
+        if (v === null || v === undefined) continue;
+        out[k] = mixed.has(k) && typeof v === 'string' ? JSON.parse(v) : v;
+      }
+      return out;
+    };
+    return { sql, decode };
   }
 
   /** The day partitions holding data, ascending, within the options' time bounds. */

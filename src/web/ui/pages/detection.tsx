@@ -143,7 +143,8 @@ function pivotQuery(e: Evidence): string {
   return e.log === 'files' && e.uid.startsWith('F') ? `fuid:${term(e.uid)}` : `uid:${term(e.uid)}`;
 }
 
-const SKIP = new Set(['ts', 'uid', 'fuid', '_log', '_day', '_path']);
+/** Shown elsewhere in the row, or Vigil's own joins (the evidence line is the Zeek record). */
+const SKIP = new Set(['ts', 'uid', 'fuid', '_log', '_day', '_path', '_orig_host', '_resp_host', '_account']);
 
 /** A record's fields as one line of `name=value` text. */
 function recordText(r: Row): string {
