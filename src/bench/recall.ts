@@ -1,7 +1,8 @@
 /**
  * `npm run bench:recall [-- --dir DIR]`: the store's ingest rate as a ratio to the pipeline's
  * detection rate on the same logs (the store must never be the bottleneck: aim ≥ 1.5). The
- * headline is the store as the pipeline feeds it (parsed records in batches, host keys joined);
+ * headline is the store as the pipeline feeds it (parsed records through `StoreFeed`, host keys
+ * joined), then the pipeline with the store attached against the pipeline alone;
  * `vigil store ingest` (which parses the files itself) and DuckDB's own `read_ndjson` → Parquet of
  * the same files are context. One run; rates, not bare times.
  */
@@ -15,6 +16,7 @@ import type { ZeekRecord } from '../model/records.js';
 import { Analysis } from '../pipeline/analysis.js';
 import { IdentityHostView } from '../pipeline/identity-view.js';
 import { DuckDbStore } from '../recall/duckdb-store.js';
+import { StoreFeed } from '../recall/feed.js';
 import { ingestIntoStore } from '../recall/ingest.js';
 import { simulateToDir } from '../simulate/index.js';
 
@@ -48,17 +50,26 @@ async function main(): Promise<void> {
   // from the identity the pipeline built (records are gathered first, untimed).
   const parsed: ZeekRecord[][] = [];
   for await (const b of new IngestRun([dir], {}).batches()) parsed.push(b);
-  const batches = rebatch(parsed, 50_000);
   const fed = await DuckDbStore.open(join(tmp, 'fed'));
-  const context = hosts.rowContext();
   const [fedRows, fedSeconds] = await timed(async () => {
-    let n = 0;
-    for (const [i, b] of batches.entries()) n += await fed.appendPart(`bench-${i}`, b, context);
-    return n;
+    const feed = new StoreFeed(fed, { prefix: 'bench', context: hosts.rowContext() });
+    for (const b of parsed) await feed.push(b);
+    await feed.flush();
+    return feed.stored;
   });
   const st = await fed.stats();
   const joined = await fed.sql('SELECT count(*) AS n FROM conn WHERE _orig_host IS NOT NULL');
   await fed.close();
+  // The pipeline with the store attached, as serve and demo run it: is the store holding it back?
+  const attached = await DuckDbStore.open(join(tmp, 'attached'));
+  const [, withStoreSeconds] = await timed(async () => {
+    const h = new IdentityHostView(config);
+    const feed = new StoreFeed(attached, { prefix: 'bench', context: h.rowContext() });
+    const a = new Analysis({ hosts: h, onBatch: (b) => feed.push(b) });
+    await a.run(new IngestRun([dir], {}));
+    await feed.flush();
+  });
+  await attached.close();
   // `vigil store ingest`: parse the files again and load them (exactly-once parts), no identity.
   const store = await DuckDbStore.open(join(tmp, 'store'));
   const [stored, storeSeconds] = await timed(async () => (await ingestIntoStore([dir], store)).rowsWritten);
@@ -86,32 +97,17 @@ async function main(): Promise<void> {
   const fedRate = rate(fedRows, fedSeconds);
   const storeRate = rate(stored, storeSeconds);
   const duckRate = rate(records, duckSeconds);
+  const withStoreRate = rate(records, withStoreSeconds);
   const fmt = (r: number): string => Math.round(r).toLocaleString('en-US').padStart(10);
   process.stdout.write(
     `records ${records} (${(bytes / 1e6).toFixed(0)} MB JSON); stored ${(st.bytes / st.rows).toFixed(1)} bytes/record on disk; ` +
       `conn rows with a joined host key: ${joined[0]?.n}\n` +
       `  pipeline (detection)             ${fmt(pipeRate)} records/s\n` +
       `  store fed by the pipeline        ${fmt(fedRate)} records/s  ratio to pipeline ${(fedRate / pipeRate).toFixed(2)} (aim ≥ 1.5)\n` +
+      `  pipeline with the store attached ${fmt(withStoreRate)} records/s  ratio to pipeline ${(withStoreRate / pipeRate).toFixed(2)} (1.0 = the store costs it nothing)\n` +
       `  vigil store ingest (parse+store) ${fmt(storeRate)} records/s  ratio to pipeline ${(storeRate / pipeRate).toFixed(2)}\n` +
       `  DuckDB read_ndjson alone         ${fmt(duckRate)} records/s  store fed / DuckDB ${(fedRate / duckRate).toFixed(2)}\n`,
   );
-}
-
-/** The parsed batches regrouped into store batches of `size` records (as serve and demo flush). */
-function rebatch(batches: readonly ZeekRecord[][], size: number): ZeekRecord[][] {
-  const out: ZeekRecord[][] = [];
-  let cur: ZeekRecord[] = [];
-  for (const b of batches) {
-    for (const r of b) {
-      cur.push(r);
-      if (cur.length === size) {
-        out.push(cur);
-        cur = [];
-      }
-    }
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
 }
 
 await main();

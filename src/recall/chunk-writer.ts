@@ -106,37 +106,59 @@ export class ChunkWriter {
     return p;
   }
 
+  /** The COPY queue (one at a time, in order), and per staging table its COPY still to finish. */
+  private copyChain: Promise<unknown> = Promise.resolve();
+  private readonly tableBusy = new Map<string, Promise<unknown>>();
+  private readonly slots = new Map<string, number>();
+
   /**
-   * Writes each group to its Parquet file (zstd plus `parquetOptions`). Resolves when every file
-   * is written; rejects with the first failure, after every COPY in flight has settled.
+   * Fills the staging tables with the groups and queues their COPYs; resolves once everything is
+   * staged, with `written`: settles when every file is written (zstd plus `parquetOptions`), and
+   * rejects with the first failure after every COPY of this call has settled. The next call can
+   * stage while this one's COPYs run (each log type has two staging tables). Calls must not
+   * overlap; the store serialises them.
    */
-  async writeAll(groups: readonly ParquetGroup[], context?: RowContext, parquetOptions = ''): Promise<void> {
-    const inFlight = new Map<string, Promise<unknown>>();
-    const slots = new Map<string, number>();
+  async stage(
+    groups: readonly ParquetGroup[],
+    context?: RowContext,
+    parquetOptions = '',
+  ): Promise<{ written: Promise<void> }> {
     const all: Promise<void>[] = [];
-    let chain: Promise<unknown> = Promise.resolve();
     let failure: { reason: unknown } | undefined;
     try {
       for (const g of groups) {
         const p = await this.plan(g.log);
-        const slot = (slots.get(g.log) ?? 1) ^ 1;
-        slots.set(g.log, slot);
+        const slot = (this.slots.get(g.log) ?? 1) ^ 1;
+        this.slots.set(g.log, slot);
         const table = p.tables[slot]!;
-        await inFlight.get(table);
+        await this.tableBusy.get(table);
         await this.append(p, table, g.records, context);
-        const copy = chain.then(() => this.copy(p, table, g.file, parquetOptions));
-        chain = copy.catch(() => undefined);
-        inFlight.set(table, chain);
+        const copy = this.copyChain.then(() => this.copy(p, table, g.file, parquetOptions));
+        this.copyChain = copy.catch(() => undefined);
+        this.tableBusy.set(table, this.copyChain);
         all.push(copy);
       }
     } catch (reason) {
       failure = { reason };
     }
-    // Nothing may still run against the staging tables when this returns or throws.
-    const settled = await Promise.allSettled(all);
-    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    failure ??= rejected;
-    if (failure) throw failure.reason;
+    const written = (async () => {
+      // Nothing of this call may still run against the staging tables when it settles.
+      const settled = await Promise.allSettled(all);
+      const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      const first = failure ?? rejected;
+      if (first) throw first.reason;
+    })();
+    if (failure) {
+      await written.catch(() => undefined);
+      throw failure.reason;
+    }
+    return { written };
+  }
+
+  /** Stages and waits until every file is written. */
+  async writeAll(groups: readonly ParquetGroup[], context?: RowContext, parquetOptions = ''): Promise<void> {
+    const { written } = await this.stage(groups, context, parquetOptions);
+    await written;
   }
 
   private async append(

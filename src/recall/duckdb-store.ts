@@ -163,8 +163,10 @@ export class DuckDbStore implements RecallStore {
   private readonly corrupt: string[] = [];
   private readonly dirtyLogs = new Set<string>();
   private commitFd: number | undefined;
-  /** Writes and retention run one at a time: each changes the file lists the views read. */
+  /** Staging, commits and retention run one at a time: each changes the file lists the views read. */
   private exclusive: Promise<unknown> = Promise.resolve();
+  /** Parts staged whose files are still being written. */
+  private readonly inFlight = new Set<string>();
   private readonly writer: ChunkWriter;
 
   private constructor(
@@ -253,8 +255,23 @@ export class DuckDbStore implements RecallStore {
     return this.committed.get(part)?.rows;
   }
 
-  appendPart(part: string, records: readonly ZeekRecord[], context?: RowContext): Promise<number> {
-    return this.serialised(() => this.appendPartNow(part, records, context));
+  /**
+   * Staging (JS fills DuckDB's staging tables) is serialised with other writes and retention;
+   * the part's COPYs then run while the next part stages, and its commit (fsynced log line,
+   * renames, file lists) takes the lock again once its files are written. Commits follow the
+   * order of the calls, since COPYs run in order.
+   */
+  async appendPart(part: string, records: readonly ZeekRecord[], context?: RowContext): Promise<number> {
+    if (!PART_NAME.test(part))
+      throw new Error(`recall: part name ${JSON.stringify(part)} is not a safe file name`);
+    const staged = await this.serialised(() => this.stagePart(part, records, context));
+    if (!staged) return 0;
+    try {
+      await staged.written;
+    } finally {
+      this.inFlight.delete(part);
+    }
+    return this.serialised(async () => this.commit(part, staged.files, records.length));
   }
 
   private serialised<T>(f: () => Promise<T>): Promise<T> {
@@ -263,14 +280,12 @@ export class DuckDbStore implements RecallStore {
     return run;
   }
 
-  private async appendPartNow(
+  private async stagePart(
     part: string,
     records: readonly ZeekRecord[],
     context?: RowContext,
-  ): Promise<number> {
-    if (!PART_NAME.test(part))
-      throw new Error(`recall: part name ${JSON.stringify(part)} is not a safe file name`);
-    if (this.committed.has(part) || records.length === 0) return 0;
+  ): Promise<{ files: string[]; written: Promise<void> } | undefined> {
+    if (this.committed.has(part) || this.inFlight.has(part) || records.length === 0) return undefined;
     const groups = new Map<string, ZeekRecord[]>();
     for (const r of records) {
       const log = LOG_NAME.test(r._path) ? r._path : 'unknown';
@@ -288,8 +303,19 @@ export class DuckDbStore implements RecallStore {
       writes.push({ log, records: rows, file: join(staging, rel.replaceAll('/', '__')) });
       files.push(rel);
     }
-    await this.writer.writeAll(writes, context, PARQUET_OPTIONS);
-    const commit: Commit = { part, files, rows: records.length };
+    this.inFlight.add(part);
+    try {
+      const { written } = await this.writer.stage(writes, context, PARQUET_OPTIONS);
+      return { files, written };
+    } catch (err) {
+      this.inFlight.delete(part);
+      throw err;
+    }
+  }
+
+  private commit(part: string, files: readonly string[], rows: number): number {
+    const staging = join(this.root, 'staging');
+    const commit: Commit = { part, files: [...files], rows };
     this.commitFd ??= openSync(join(this.root, 'commits.jsonl'), 'a', 0o600);
     writeSync(this.commitFd, `${JSON.stringify(commit)}\n`);
     fsyncSync(this.commitFd);
@@ -304,7 +330,7 @@ export class DuckDbStore implements RecallStore {
       else this.files.set(log, [dest]);
       this.dirtyLogs.add(log);
     }
-    return records.length;
+    return rows;
   }
 
   /** (Re)creates the view of each log type whose file list changed. */

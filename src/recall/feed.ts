@@ -1,9 +1,9 @@
 /**
- * Feeds the store from the running pipeline: records are buffered into parts, and one part
- * commits while the pipeline goes on analysing (the COPY runs on DuckDB's threads). The
- * pipeline waits only when a second part is full before the first has committed, so the store
- * holds it back only if the store is slower than the pipeline, and memory stays bounded (at most
- * two parts). Parts commit in order, one at a time.
+ * Feeds the store from the running pipeline: records are buffered into parts, and parts commit
+ * while the pipeline goes on analysing (COPYs run on DuckDB's threads, and the store stages the
+ * next part while the previous one's files are written). The pipeline waits only while two parts
+ * are in flight, so the store holds it back only if the store is slower than the pipeline, and
+ * memory stays bounded. Parts commit in the order they were handed over.
  */
 import type { ZeekRecord } from '../model/records.js';
 import type { RecallStore, RowContext } from './store.js';
@@ -21,7 +21,8 @@ export interface StoreFeedOptions {
 export class StoreFeed {
   private pending: ZeekRecord[] = [];
   private seq = 0;
-  private chain: Promise<void> = Promise.resolve();
+  /** Parts handed to the store and not yet committed (or failed), oldest first. */
+  private readonly inFlight: Promise<void>[] = [];
   /** Records committed. */
   stored = 0;
   /** Records in parts that failed to commit. */
@@ -32,35 +33,41 @@ export class StoreFeed {
     private readonly o: StoreFeedOptions,
   ) {}
 
-  /** Buffers records; a full part starts committing (after waiting for the previous one). */
+  /**
+   * Buffers records; a full part goes to the store. Waits only while two parts are in flight
+   * (one writing its files, one staging): that is the backpressure.
+   */
   async push(records: readonly ZeekRecord[]): Promise<void> {
     for (const r of records) this.pending.push(r);
     if (this.pending.length >= (this.o.partRecords ?? 50_000)) {
-      const previous = this.chain;
       this.startPart();
-      await previous;
+      while (this.inFlight.length > 1) await this.inFlight[0];
     }
   }
 
-  /** Starts committing whatever is buffered (a live run's periodic flush); does not wait. */
+  /** Hands whatever is buffered to the store as a part (a live run's periodic flush); does not wait. */
   startPart(): void {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     const part = `${this.o.prefix}-${this.seq++}`;
-    this.chain = this.chain.then(async () => {
-      try {
-        this.stored += await this.store.appendPart(part, batch, this.o.context);
-      } catch (err) {
+    // The store stages parts in call order and commits them in that order.
+    const done: Promise<void> = this.store.appendPart(part, batch, this.o.context).then(
+      (n) => {
+        this.stored += n;
+      },
+      (err: Error) => {
         this.failed += batch.length;
-        this.o.onError?.(err as Error, part, batch.length);
-      }
-    });
+        this.o.onError?.(err, part, batch.length);
+      },
+    );
+    this.inFlight.push(done);
+    void done.then(() => this.inFlight.splice(this.inFlight.indexOf(done), 1));
   }
 
   /** Commits everything buffered and waits until every part has committed (or failed). */
   async flush(): Promise<void> {
     this.startPart();
-    await this.chain;
+    while (this.inFlight.length > 0) await this.inFlight[0];
   }
 }
