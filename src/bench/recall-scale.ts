@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { columnsFor, ident } from '../recall/columns.js';
-import { DuckDbStore } from '../recall/duckdb-store.js';
+import { DuckDbStore, PARQUET_OPTIONS } from '../recall/duckdb-store.js';
 import type { RecallStore } from '../recall/store.js';
 
 /**
@@ -33,8 +33,8 @@ import type { RecallStore } from '../recall/store.js';
  * a row group (122,880 rows of ~18-byte uids ≈ 2.7 MB) for `byUid` to skip row groups: 100M
  * records, 1.72 s → 0.10 s, for 42.9 → 54.9 bytes/record. 32,768-row groups were worse on both.
  */
-const DEFAULT_WRITE_OPTIONS =
-  'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, DICTIONARY_SIZE_LIMIT 200000, STRING_DICTIONARY_PAGE_SIZE_LIMIT 4194304, BLOOM_FILTER_FALSE_POSITIVE_RATIO 0.01';
+/** The store's own writer options, so the generated files are what the store writes. */
+const DEFAULT_WRITE_OPTIONS = `FORMAT parquet, COMPRESSION zstd${PARQUET_OPTIONS}`;
 
 const DAYS = 30;
 /** First day of the generated data (UTC midnight). */

@@ -55,8 +55,16 @@ interface Commit {
   readonly rows: number;
 }
 
-/** Parquet options beyond zstd, appended to every COPY the store writes. */
-const PARQUET_OPTIONS = '';
+/**
+ * Parquet options beyond zstd, appended to every COPY the store writes. DuckDB writes a bloom
+ * filter only for dictionary-encoded columns; `uid` is unique per row, so the dictionary limit
+ * must exceed a row group (122,880 rows) and the string dictionary page must hold its uids
+ * (~2.7 MB). Measured on 100M conn records (bench:recall:scale): `byUid` 1.72 s → 0.10 s, for
+ * +12 bytes/record on disk (42.9 → 54.9). Smaller row groups (32k) cost more space and made
+ * pivots slower.
+ */
+export const PARQUET_OPTIONS =
+  ', ROW_GROUP_SIZE 122880, DICTIONARY_SIZE_LIMIT 200000, STRING_DICTIONARY_PAGE_SIZE_LIMIT 4194304, BLOOM_FILTER_FALSE_POSITIVE_RATIO 0.01';
 
 const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
@@ -82,8 +90,9 @@ function plainValue(v: unknown): unknown {
 const ADDRESS_COLUMNS = ['id.orig_h', 'id.resp_h', 'client_addr', 'assigned_addr', 'host', 'src', 'dst'];
 
 /**
- * The WHERE condition selecting a timeline subject's rows in a log with these columns, its
- * parameters pushed to `params`; undefined when the log cannot hold the subject. Zeek logs match
+ * The conditions (ORed) selecting a timeline subject's rows in a log with these columns, its
+ * parameters pushed to `params`; undefined when the log cannot hold the subject. One condition
+ * per column, so each can be pushed into the Parquet scan (and its bloom filters) on its own. Zeek logs match
  * hosts by the joined `_orig_host`/`_resp_host` keys and accounts by `_account`; Vigil's own
  * tables (`vigil_detection`, `vigil_host_score`, `vigil_response`) by their `host` key.
  */
@@ -91,7 +100,7 @@ function subjectCondition(
   subject: TimelineSubject,
   names: ReadonlySet<string>,
   params: (string | number)[],
-): string | undefined {
+): string[] | undefined {
   const list = (values: readonly string[]): string =>
     values
       .map((v) => {
@@ -103,17 +112,17 @@ function subjectCondition(
     const cols = ADDRESS_COLUMNS.filter((c) => names.has(c));
     if (cols.length === 0 || subject.ips.length === 0) return undefined;
     const values = list(subject.ips);
-    return cols.map((c) => `${ident(c)} IN (${values})`).join(' OR ');
+    return cols.map((c) => `${ident(c)} IN (${values})`);
   }
   if ('hosts' in subject) {
     if (subject.hosts.length === 0) return undefined;
     if (names.has('_orig_host')) {
       const values = list(subject.hosts);
-      return `_orig_host IN (${values}) OR _resp_host IN (${values})`;
+      return [`_orig_host IN (${values})`, `_resp_host IN (${values})`];
     }
-    return names.has('host') && !names.has('id.orig_h') ? `host IN (${list(subject.hosts)})` : undefined;
+    return names.has('host') && !names.has('id.orig_h') ? [`host IN (${list(subject.hosts)})`] : undefined;
   }
-  return names.has('_account') ? `_account = ${list([subject.account])}` : undefined;
+  return names.has('_account') ? [`_account = ${list([subject.account])}`] : undefined;
 }
 
 /**
@@ -148,7 +157,9 @@ interface UnionPart {
   readonly log: string;
   /** The view, or `read_parquet([...])` of some of its files. */
   readonly from: string;
-  readonly where: string;
+  /** Conditions ORed (one UNION ALL branch each), and the time bounds ANDed to each. */
+  readonly branches: readonly string[];
+  readonly bounds: string;
 }
 
 function plainRow(r: Record<string, unknown>): Row {
@@ -185,6 +196,8 @@ export class DuckDbStore implements RecallStore {
     const db = await instance.connect();
     // Everything below runs confined to the store directory, settings locked: user SQL shares it.
     await db.run(`SET allowed_directories = [${lit(root)}]`);
+    // Footers of many part files are read by every query: keep them (checked against mtime).
+    await db.run('SET parquet_metadata_cache = true');
     await db.run('SET enable_external_access = false');
     await db.run('SET lock_configuration = true');
     const store = new DuckDbStore(root, instance, db, await instance.connect());
@@ -389,7 +402,7 @@ export class DuckDbStore implements RecallStore {
       const where = compileWhere(tree, log, this.columns(log));
       if (!where) return undefined;
       searched.add(log);
-      return shiftParams(where, params);
+      return [shiftParams(where, params)];
     });
     for (const log of wanted) {
       if (this.files.get(log)?.length && compileWhere(tree, log, this.columns(log))) searched.add(log);
@@ -406,12 +419,12 @@ export class DuckDbStore implements RecallStore {
       if (!this.files.get(log)?.length) continue;
       const where = compileWhere(tree, log, this.columns(log));
       if (!where) continue;
-      const cond = `${shiftParams(where, params)}${this.timeBounds(o, params)}`;
-      parts.push({ log, from: ident(log), where: cond });
+      const cond = shiftParams(where, params);
+      parts.push({ log, from: ident(log), branches: [cond], bounds: this.timeBounds(o, params) });
     }
     if (parts.length === 0) return;
     const limit = o.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(o.limit))}` : '';
-    const union = this.union(parts);
+    const union = this.union(parts, '*');
     // Its own connection: a streaming result must not be cut off by other queries on `db`.
     const conn = await this.instance.connect();
     try {
@@ -463,61 +476,88 @@ export class DuckDbStore implements RecallStore {
     await this.refreshViews();
     const limit = Math.min(o.limit ?? 500, 10_000);
     const offset = o.offset ?? 0;
-    const rows = await this.windowed(o, limit + offset, 'ASC', (log, params) => {
-      const cond = subjectCondition(subject, new Set(this.columns(log).map((c) => c.name)), params);
-      return cond === undefined ? undefined : `(${cond})`;
-    });
+    const rows = await this.windowed(o, limit + offset, 'ASC', (log, params) =>
+      subjectCondition(subject, new Set(this.columns(log).map((c) => c.name)), params),
+    );
     return rows.slice(offset, offset + limit);
   }
 
   /**
    * The first `need` rows in time order (ASC) or reverse (DESC) of every log type where `where`
-   * gives a condition (pushing its parameters), read through windows of day partitions 1, 2,
-   * 4, … days wide from the oldest (ASC) or newest (DESC) day, stopping as soon as `need` rows
-   * are in: the first page of a busy host costs one day's files, not the whole store's. Each
-   * window is one statement over just its days' files, every log type at once.
+   * gives conditions (ORed; pushing their parameters). Two phases, measured on 100M records
+   * (bench:recall:scale): first only `ts` is read, from the oldest (ASC) or newest (DESC) day's
+   * files, then if the page is not full from all the remaining days' at once; then the page's
+   * rows in full, bounded to the time range phase one found. Each OR'ed condition is its own
+   * UNION ALL branch (excluding rows an earlier branch took), so DuckDB pushes it into the
+   * Parquet scan and its bloom filters; an OR above the scan would decode every column of every
+   * row. The first page of a busy host costs about one day's files.
    */
   private async windowed(
     o: SearchOptions,
     need: number,
     order: 'ASC' | 'DESC',
-    where: (log: string, params: (string | number)[]) => string | undefined,
+    where: (log: string, params: (string | number)[]) => string[] | undefined,
   ): Promise<Row[]> {
     const days = this.days(o);
     if (order === 'DESC') days.reverse();
-    const out: Row[] = [];
-    for (let i = 0, span = 1; i < days.length && out.length < need; i += span, span *= 2) {
-      const window = new Set(days.slice(i, i + span));
-      const parts: UnionPart[] = [];
-      const params: (string | number)[] = [];
-      for (const log of this.logs()) {
-        const files = this.files.get(log)!.filter((f) => window.has(dayOfFile(f)));
-        if (files.length === 0) continue;
-        const cond = where(log, params);
-        if (cond === undefined) continue;
-        parts.push({
-          log,
-          from: `read_parquet([${files.map(lit).join(', ')}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`,
-          where: `${cond}${this.timeBounds(o, params)}`,
-        });
-      }
-      if (parts.length === 0) continue;
-      const union = this.union(parts);
+    const found: number[] = [];
+    for (const window of [days.slice(0, 1), days.slice(1)]) {
+      if (window.length === 0 || found.length >= need) break;
+      const q = this.parts(new Set(window), o, where);
+      if (!q) continue;
       const rows = await this.rows(
-        `SELECT * FROM (${union.sql}) ORDER BY ts ${order} LIMIT ${need - out.length}`,
-        params,
+        `SELECT ts FROM (${this.union(q.parts, 'ts').sql}) ORDER BY ts ${order} LIMIT ${need - found.length}`,
+        q.params,
       );
-      for (const r of rows) out.push(union.decode(r));
+      for (const r of rows) found.push(Number(r.ts));
     }
-    return out;
+    if (found.length === 0) return [];
+    const lo = Math.min(...found);
+    const hi = Math.max(...found);
+    const span = new Set(days.filter((d) => d >= dayOf(lo) && d <= dayOf(hi)));
+    const q = this.parts(span, o, where, [lo, hi]);
+    if (!q) return [];
+    const union = this.union(q.parts, '*');
+    const rows = await this.rows(`SELECT * FROM (${union.sql}) ORDER BY ts ${order} LIMIT ${need}`, q.params);
+    return rows.map(union.decode);
+  }
+
+  /** Each log type's share of a statement over the files of some days; undefined if none. */
+  private parts(
+    days: ReadonlySet<string>,
+    o: SearchOptions,
+    where: (log: string, params: (string | number)[]) => string[] | undefined,
+    range?: readonly [number, number],
+  ): { parts: UnionPart[]; params: (string | number)[] } | undefined {
+    const parts: UnionPart[] = [];
+    const params: (string | number)[] = [];
+    for (const log of this.logs()) {
+      const files = this.files.get(log)!.filter((f) => days.has(dayOfFile(f)));
+      if (files.length === 0) continue;
+      const branches = where(log, params);
+      if (branches === undefined || branches.length === 0) continue;
+      let bounds = this.timeBounds(o, params);
+      if (range) {
+        params.push(range[0], range[1]);
+        bounds += ` AND ts >= $${params.length - 1} AND ts <= $${params.length}`;
+      }
+      parts.push({
+        log,
+        from: `read_parquet([${files.map(lit).join(', ')}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`,
+        branches,
+        bounds,
+      });
+    }
+    return parts.length > 0 ? { parts, params } : undefined;
   }
 
   /**
-   * One statement over several log types (UNION ALL BY NAME). A column name whose type differs
-   * between them (`service` is text in conn, a set in others) travels as JSON text and is decoded
-   * back, so each row keeps its own log's types; other logs' columns are dropped from each row.
+   * One statement over several log types (UNION ALL BY NAME), one branch per OR'ed condition. A
+   * column name whose type differs between them (`service` is text in conn, a set in others)
+   * travels as JSON text and is decoded back, so each row keeps its own log's types; other logs'
+   * columns are dropped from each row.
    */
-  private union(parts: readonly UnionPart[]): { sql: string; decode: (r: Row) => Row } {
+  private union(parts: readonly UnionPart[], what: '*' | 'ts'): { sql: string; decode: (r: Row) => Row } {
     const types = new Map<string, Set<string>>();
     for (const p of parts)
       for (const c of this.columns(p.log)) {
@@ -527,14 +567,21 @@ export class DuckDbStore implements RecallStore {
       }
     const mixed = new Set([...types].filter(([, t]) => t.size > 1).map(([n]) => n));
     const sql = parts
-      .map((p) => {
+      .flatMap((p) => {
         const own = this.columns(p.log).filter((c) => mixed.has(c.name));
-        const replace = own.length
-          ? ` REPLACE (${own.map((c) => `to_json(${ident(c.name)}) AS ${ident(c.name)}`).join(', ')})`
-          : '';
-        return `SELECT *${replace} FROM ${p.from} WHERE ${p.where}`;
+        const select =
+          what === 'ts'
+            ? 'ts'
+            : `*${own.length ? ` REPLACE (${own.map((c) => `to_json(${ident(c.name)}) AS ${ident(c.name)}`).join(', ')})` : ''}`;
+        return p.branches.map((b, k) => {
+          const earlier = p.branches
+            .slice(0, k)
+            .map((e) => ` AND NOT coalesce(${e}, FALSE)`)
+            .join('');
+          return `SELECT ${select} FROM ${p.from} WHERE (${b})${earlier}${p.bounds}`;
+        });
       })
-      .join(' UNION ALL BY NAME ');
+      .join(what === 'ts' ? ' UNION ALL ' : ' UNION ALL BY NAME ');
     // Each row's fields in its own log's column order (the union's order is the first log's).
     const order = new Map(parts.map((p) => [p.log, [...this.columns(p.log).map((c) => c.name), '_log']]));
     const decode = (r: Row): Row => {
