@@ -13,6 +13,7 @@ import {
   type RowFormat,
   search,
   sql,
+  storeCompact,
   storeIngest,
   storeRetain,
   storeStats,
@@ -179,8 +180,18 @@ export function buildProgram(): Command {
       '-c, --config <file>',
       'Vigil config file (internal ranges and identity, for the joined host keys)',
     )
-    .action(async (paths: string[], o: { store: string; quiet: boolean; config?: string }) => {
-      process.exitCode = await storeIngest(paths, o.store, o.quiet, o.config);
+    .option('--no-compact', 'leave the parts as written (compact later with vigil store compact)')
+    .action(
+      async (paths: string[], o: { store: string; quiet: boolean; config?: string; compact: boolean }) => {
+        process.exitCode = await storeIngest(paths, o.store, o.quiet, o.config, o.compact);
+      },
+    );
+  store
+    .command('compact')
+    .description('merge each log day into one time-sorted file with bloom filters (serve does this hourly)')
+    .addOption(storeOpt())
+    .action(async (o: { store: string }) => {
+      process.exitCode = await storeCompact(o.store);
     });
   store
     .command('stats')

@@ -101,6 +101,7 @@ export function storeIngest(
   dir: string,
   quiet: boolean,
   configFile?: string,
+  compact = true,
 ): Promise<number> {
   return runRecall(async () => {
     const hosts = new IdentityHostView(loadConfig(configFile));
@@ -112,6 +113,11 @@ export function storeIngest(
       });
       // The hosts seen, with their keys and IP sessions: name resolution and addresses over time.
       if (sum.rowsWritten > 0) await s.appendPart(`hosts-${Date.now().toString(36)}`, hosts.hostRecords());
+      // One time-sorted file per log type and day, with bloom filters (uid pivots at scale).
+      if (sum.rowsWritten > 0 && compact) {
+        const days = await s.compact();
+        process.stderr.write(`vigil: compacted ${days.length} log day(s)\n`);
+      }
       process.stdout.write(
         `${sum.rowsWritten} records stored in ${sum.partsWritten} part(s) from ${sum.files} file(s); ${sum.partsSkipped} part(s) already stored; ${sum.rejected} line(s) rejected\n`,
       );
@@ -251,6 +257,17 @@ export function histogram(
 
 export function sql(text: string, dir: string, o: { limit: number; format: RowFormat }): Promise<number> {
   return runRecall(() => withStore(dir, async (s) => printRows(await s.sql(text, o.limit), o.format)));
+}
+
+export function storeCompact(dir: string): Promise<number> {
+  return runRecall(() =>
+    withStore(dir, async (s) => {
+      const days = await s.compact();
+      process.stdout.write(
+        `${days.length} log day(s) compacted${days.length ? `: ${days.join(', ')}` : ''}\n`,
+      );
+    }),
+  );
 }
 
 export function storeStats(dir: string, format: 'table' | 'json'): Promise<number> {

@@ -156,20 +156,23 @@ export async function serve(o: ServeOptions): Promise<number> {
 
   let timer: NodeJS.Timeout | undefined;
   if (store) timer = setInterval(() => feed?.startPart(), 5000);
-  // Retention by the wall clock: at start, then hourly (whole day partitions, oldest first).
+  // Hourly upkeep from start: retention by the wall clock (whole day partitions, oldest first),
+  // then compaction of every day but the newest, which is still being written.
   let retention: NodeJS.Timeout | undefined;
   const { maxAgeDays, maxBytes } = config.recall;
-  if (store && (maxAgeDays !== undefined || maxBytes !== undefined)) {
-    const retain = (): void =>
-      void store.retain({ maxAgeDays, maxBytes }).then(
-        (removed) => {
-          if (removed.length > 0)
-            say(`store retention removed ${removed.length} partition(s): ${removed.join(', ')}`);
-        },
-        (e: Error) => say(`store retention: ${e.message}`),
-      );
-    retain();
-    retention = setInterval(retain, 3_600_000);
+  if (store) {
+    const upkeep = async (): Promise<void> => {
+      if (maxAgeDays !== undefined || maxBytes !== undefined) {
+        const removed = await store.retain({ maxAgeDays, maxBytes });
+        if (removed.length > 0)
+          say(`store retention removed ${removed.length} partition(s): ${removed.join(', ')}`);
+      }
+      const compacted = await store.compact({ keepNewestDay: true });
+      if (compacted.length > 0 && !o.quiet) say(`store compacted ${compacted.length} day(s)`);
+    };
+    const run = (): void => void upkeep().catch((e: Error) => say(`store upkeep: ${e.message}`));
+    run();
+    retention = setInterval(run, 3_600_000);
   }
   const pipeline = (async () => {
     for await (const batch of source.batches()) await analysis.process(batch);

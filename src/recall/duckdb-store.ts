@@ -14,6 +14,8 @@
  * check (a corrupt file is reported in stats and skipped, never fatal). User SQL runs with
  * external access disabled outside the store directory, configuration locked, SELECT only.
  */
+
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -27,7 +29,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import type { ZeekRecord } from '../model/records.js';
 import { ChunkWriter, type ParquetGroup } from './chunk-writer.js';
@@ -53,18 +55,25 @@ interface Commit {
   readonly part: string;
   readonly files: string[];
   readonly rows: number;
+  /** A compaction: these files' rows are now in `files`; they are deleted after the commit. */
+  readonly replaces?: string[];
 }
 
 /**
- * Parquet options beyond zstd, appended to every COPY the store writes. DuckDB writes a bloom
- * filter only for dictionary-encoded columns; `uid` is unique per row, so the dictionary limit
- * must exceed a row group (122,880 rows) and the string dictionary page must hold its uids
- * (~2.7 MB). Measured on 100M conn records (bench:recall:scale): `byUid` 1.72 s → 0.10 s, for
- * +12 bytes/record on disk (42.9 → 54.9). Smaller row groups (32k) cost more space and made
- * pivots slower.
+ * Parquet options of compacted files (a day of one log type in one file, sorted by time). DuckDB
+ * writes a bloom filter only for dictionary-encoded columns; `uid` is unique per row, so the
+ * dictionary limit must exceed a row group (122,880 rows) and the string dictionary page must
+ * hold its uids (~2.7 MB). Measured on 100M conn records (bench:recall:scale): `byUid` 1.72 s →
+ * 0.08 s, for +12 bytes/record on disk (42.9 → 54.9). Smaller row groups (32k) cost more space
+ * and made pivots slower; lz4_raw instead of zstd read 1.7× faster and cost +30 % disk.
+ * Ingest writes parts without them: dictionary-encoding every column costs the writer 1.7× on
+ * big parts and 3× on the pipeline's small ones; compaction pays it once, off the pipeline.
  */
 export const PARQUET_OPTIONS =
   ', ROW_GROUP_SIZE 122880, DICTIONARY_SIZE_LIMIT 200000, STRING_DICTIONARY_PAGE_SIZE_LIMIT 4194304, BLOOM_FILTER_FALSE_POSITIVE_RATIO 0.01';
+
+/** Compacted files are named so; a day holding only such a file needs no compaction. */
+const COMPACT_PREFIX = 'compact-';
 
 const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
@@ -178,6 +187,8 @@ export class DuckDbStore implements RecallStore {
   private exclusive: Promise<unknown> = Promise.resolve();
   /** Parts staged whose files are still being written. */
   private readonly inFlight = new Set<string>();
+  /** Files replaced by a committed compaction, deleted at the next compaction, retention or close. */
+  private readonly retired: string[] = [];
   private readonly writer: ChunkWriter;
 
   private constructor(
@@ -223,6 +234,7 @@ export class DuckDbStore implements RecallStore {
       });
     }
     const staging = join(this.root, 'staging');
+    // In commit order: a compaction's replaced files go once its own file is in place.
     for (const c of this.committed.values()) {
       for (const rel of c.files) {
         const dest = join(this.root, rel);
@@ -232,6 +244,7 @@ export class DuckDbStore implements RecallStore {
           renameSync(tmp, dest);
         }
       }
+      for (const rel of c.replaces ?? []) rmSync(join(this.root, rel), { force: true });
     }
     for (const f of readdirSync(staging)) rmSync(join(staging, f), { force: true });
   }
@@ -318,7 +331,7 @@ export class DuckDbStore implements RecallStore {
     }
     this.inFlight.add(part);
     try {
-      const { written } = await this.writer.stage(writes, context, PARQUET_OPTIONS);
+      const { written } = await this.writer.stage(writes, context);
       return { files, written };
     } catch (err) {
       this.inFlight.delete(part);
@@ -326,13 +339,17 @@ export class DuckDbStore implements RecallStore {
     }
   }
 
-  private commit(part: string, files: readonly string[], rows: number): number {
-    const staging = join(this.root, 'staging');
-    const commit: Commit = { part, files: [...files], rows };
+  /** The commit point: one fsynced line in the commit log. */
+  private logCommit(commit: Commit): void {
     this.commitFd ??= openSync(join(this.root, 'commits.jsonl'), 'a', 0o600);
     writeSync(this.commitFd, `${JSON.stringify(commit)}\n`);
     fsyncSync(this.commitFd);
-    this.committed.set(part, commit);
+    this.committed.set(commit.part, commit);
+  }
+
+  private commit(part: string, files: readonly string[], rows: number): number {
+    const staging = join(this.root, 'staging');
+    this.logCommit({ part, files: [...files], rows });
     for (const rel of files) {
       const dest = join(this.root, rel);
       mkdirSync(join(dest, '..'), { recursive: true });
@@ -344,6 +361,69 @@ export class DuckDbStore implements RecallStore {
       this.dirtyLogs.add(log);
     }
     return rows;
+  }
+
+  /**
+   * Rewrites each day of each log type that has more than one file (or only ingest-written
+   * files) into one file sorted by time, with the bloom-filter options. Days from `before` on
+   * (`YYYY-MM-DD`), or the newest day with `keepNewestDay` (a live run is still writing it), are
+   * left alone. Crash-safe like a part: the
+   * new file is written to staging, one commit line names it and the files it replaces, then it
+   * is renamed into place and they are deleted (replayed on open). Returns the days compacted.
+   */
+  compact(o: { before?: string; keepNewestDay?: boolean } = {}): Promise<string[]> {
+    return this.serialised(() => {
+      const newest = o.keepNewestDay ? this.days({}).at(-1) : undefined;
+      const before = [o.before, newest].filter((d): d is string => d !== undefined).sort()[0];
+      return this.compactNow(before);
+    });
+  }
+
+  private async compactNow(before: string | undefined): Promise<string[]> {
+    this.deleteRetired();
+    const done: string[] = [];
+    for (const [log, files] of [...this.files]) {
+      const byDay = new Map<string, string[]>();
+      for (const f of files) {
+        const d = dayOfFile(f);
+        if (before !== undefined && d >= before) continue;
+        byDay.set(d, [...(byDay.get(d) ?? []), f]);
+      }
+      for (const [day, group] of [...byDay].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        if (group.length === 1 && basename(group[0]!).startsWith(COMPACT_PREFIX)) continue;
+        const rel = `_log=${log}/_day=${day}/${COMPACT_PREFIX}${Date.now().toString(36)}${randomBytes(3).toString('hex')}.parquet`;
+        const tmp = join(this.root, 'staging', rel.replaceAll('/', '__'));
+        const source = `read_parquet([${group.map(lit).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+        // The log's columns in their order (NULL where older parts lack one), then any column
+        // only older parts have: nothing is dropped.
+        const have = (await this.rows(`DESCRIBE SELECT * FROM ${source}`, [])).map((r) =>
+          String(r.column_name),
+        );
+        const canonical = columnsFor(log);
+        const names = new Set(canonical.map((c) => c.name));
+        const cols = [
+          ...canonical.map((c) =>
+            have.includes(c.name) ? ident(c.name) : `CAST(NULL AS ${c.sqlType}) AS ${ident(c.name)}`,
+          ),
+          ...have.filter((n) => !names.has(n)).map(ident),
+        ].join(', ');
+        await this.copies.run(
+          `COPY (SELECT ${cols} FROM ${source} ORDER BY ts) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd${PARQUET_OPTIONS})`,
+        );
+        const replaces = group.map((f) => relative(this.root, f));
+        const rows = await this.rows(`SELECT num_rows AS n FROM parquet_file_metadata(${lit(tmp)})`, []);
+        this.logCommit({ part: `compact:${rel}`, files: [rel], rows: Number(rows[0]?.n ?? 0), replaces });
+        const dest = join(this.root, rel);
+        renameSync(tmp, dest);
+        // Deleted at the next write or on close, not now: a query may still be reading them.
+        this.retired.push(...group);
+        const gone = new Set(group);
+        this.files.set(log, [...this.files.get(log)!.filter((f) => !gone.has(f)), dest]);
+        this.dirtyLogs.add(log);
+        done.push(`${log}/${day}`);
+      }
+    }
+    return done;
   }
 
   /** (Re)creates the view of each log type whose file list changed. */
@@ -712,10 +792,15 @@ export class DuckDbStore implements RecallStore {
     return this.serialised(() => this.retainNow(policy, now));
   }
 
+  private deleteRetired(): void {
+    for (const f of this.retired.splice(0)) rmSync(f, { force: true });
+  }
+
   private async retainNow(
     policy: { maxAgeDays?: number; maxBytes?: number },
     now: number,
   ): Promise<string[]> {
+    this.deleteRetired();
     const days: { dir: string; day: string; bytes: number }[] = [];
     for (const dir of readdirSync(this.root)) {
       if (!dir.startsWith('_log=')) continue;
@@ -743,6 +828,8 @@ export class DuckDbStore implements RecallStore {
   }
 
   async close(): Promise<void> {
+    await this.exclusive;
+    this.deleteRetired();
     if (this.commitFd !== undefined) closeSync(this.commitFd);
     this.commitFd = undefined;
     this.copies.closeSync();

@@ -100,6 +100,12 @@ export interface RecallStore {
   /** Record counts per bucket for a query. */
   histogram(query: string, bucketSeconds: number, options?: SearchOptions): Promise<HistogramBucket[]>;
   stats(): Promise<StoreStats>;
+  /**
+   * Merges each day of each log type into one time-sorted file with the backend's query aids
+   * (bloom filters); days from `before`, or the newest day with `keepNewestDay`, are left alone.
+   * Returns `log/day` of each day compacted.
+   */
+  compact(options?: { before?: string; keepNewestDay?: boolean }): Promise<string[]>;
   /** Deletes whole day partitions older than `maxAgeDays` or beyond `maxBytes` (oldest first). */
   retain(policy: { maxAgeDays?: number; maxBytes?: number }, now?: number): Promise<string[]>;
   close(): Promise<void>;
