@@ -16,7 +16,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-chunk-'));
   instance = await DuckDBInstance.create(':memory:');
   db = await instance.connect();
-  writer = new ChunkWriter(db, await instance.connect());
+  writer = new ChunkWriter(db, [await instance.connect(), await instance.connect()]);
 });
 
 after(() => {

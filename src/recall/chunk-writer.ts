@@ -75,13 +75,17 @@ export class ChunkWriter {
   private readonly plans = new Map<string, Plan>();
 
   /**
-   * `appends` fills staging tables (JS, main thread); `copies` runs the COPYs (DuckDB threads), so
-   * one group's COPY overlaps the next group's fill. Each log type has two staging tables.
+   * `appends` fills staging tables (JS, main thread); each of `lanes` runs COPYs in turn (DuckDB
+   * threads), so groups' COPYs overlap each other and the next group's fill. A small group's
+   * COPY keeps one thread busy: with one lane the other core idled while JS waited for it. Each
+   * log type has two staging tables.
    */
   constructor(
     private readonly appends: DuckDBConnection,
-    private readonly copies: DuckDBConnection,
-  ) {}
+    private readonly lanes: readonly DuckDBConnection[],
+  ) {
+    this.copyChains = lanes.map(() => Promise.resolve());
+  }
 
   private async plan(log: string): Promise<Plan> {
     let p = this.plans.get(log);
@@ -107,7 +111,8 @@ export class ChunkWriter {
   }
 
   /** The COPY queue (one at a time, in order), and per staging table its COPY still to finish. */
-  private copyChain: Promise<unknown> = Promise.resolve();
+  private readonly copyChains: Promise<unknown>[];
+  private nextLane = 0;
   private readonly tableBusy = new Map<string, Promise<unknown>>();
   private readonly slots = new Map<string, number>();
 
@@ -121,7 +126,7 @@ export class ChunkWriter {
   async stage(
     groups: readonly ParquetGroup[],
     context?: RowContext,
-    parquetOptions = '',
+    parquetOptions = ', COMPRESSION zstd',
   ): Promise<{ written: Promise<void> }> {
     const all: Promise<void>[] = [];
     let failure: { reason: unknown } | undefined;
@@ -133,9 +138,12 @@ export class ChunkWriter {
         const table = p.tables[slot]!;
         await this.tableBusy.get(table);
         await this.append(p, table, g.records, context);
-        const copy = this.copyChain.then(() => this.copy(p, table, g.file, parquetOptions));
-        this.copyChain = copy.catch(() => undefined);
-        this.tableBusy.set(table, this.copyChain);
+        const lane = this.nextLane++ % this.lanes.length;
+        const copy = this.copyChains[lane]!.then(() =>
+          this.copy(this.lanes[lane]!, p, table, g.file, parquetOptions),
+        );
+        this.copyChains[lane] = copy.catch(() => undefined);
+        this.tableBusy.set(table, this.copyChains[lane]!);
         all.push(copy);
       }
     } catch (reason) {
@@ -156,7 +164,11 @@ export class ChunkWriter {
   }
 
   /** Stages and waits until every file is written. */
-  async writeAll(groups: readonly ParquetGroup[], context?: RowContext, parquetOptions = ''): Promise<void> {
+  async writeAll(
+    groups: readonly ParquetGroup[],
+    context?: RowContext,
+    parquetOptions = ', COMPRESSION zstd',
+  ): Promise<void> {
     const { written } = await this.stage(groups, context, parquetOptions);
     await written;
   }
@@ -187,16 +199,22 @@ export class ChunkWriter {
     }
   }
 
-  private async copy(p: Plan, table: string, file: string, parquetOptions: string): Promise<void> {
+  private async copy(
+    conn: DuckDBConnection,
+    p: Plan,
+    table: string,
+    file: string,
+    parquetOptions: string,
+  ): Promise<void> {
     const path = `'${file.replaceAll("'", "''")}'`;
     try {
-      await this.copies.run(
-        `COPY (SELECT ${p.select} FROM ${ident(table)}) TO ${path} (FORMAT parquet, COMPRESSION zstd${parquetOptions})`,
+      await conn.run(
+        `COPY (SELECT ${p.select} FROM ${ident(table)}) TO ${path} (FORMAT parquet${parquetOptions})`,
       );
     } finally {
       // A fresh table, not DELETE: deleted rows stay in an in-memory table's row groups, so
       // appends and scans would slow as the store runs.
-      await this.copies.run(`CREATE OR REPLACE TABLE ${ident(table)} AS FROM ${ident(table)} LIMIT 0`);
+      await conn.run(`CREATE OR REPLACE TABLE ${ident(table)} AS FROM ${ident(table)} LIMIT 0`);
     }
   }
 
