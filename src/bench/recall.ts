@@ -59,6 +59,9 @@ async function main(): Promise<void> {
   });
   const st = await fed.stats();
   const joined = await fed.sql('SELECT count(*) AS n FROM conn WHERE _orig_host IS NOT NULL');
+  // Compaction (serve runs it hourly, off the pipeline): each log day into one file with blooms.
+  const [, compactSeconds] = await timed(() => fed.compact());
+  const compacted = await fed.stats();
   await fed.close();
   // The pipeline with the store attached, as serve and demo run it: is the store holding it back?
   const attached = await DuckDbStore.open(join(tmp, 'attached'));
@@ -98,14 +101,17 @@ async function main(): Promise<void> {
   const storeRate = rate(stored, storeSeconds);
   const duckRate = rate(records, duckSeconds);
   const withStoreRate = rate(records, withStoreSeconds);
+  const compactRate = rate(compacted.rows, compactSeconds);
   const fmt = (r: number): string => Math.round(r).toLocaleString('en-US').padStart(10);
   process.stdout.write(
-    `records ${records} (${(bytes / 1e6).toFixed(0)} MB JSON); stored ${(st.bytes / st.rows).toFixed(1)} bytes/record on disk; ` +
+    `records ${records} (${(bytes / 1e6).toFixed(0)} MB JSON); stored ${(st.bytes / st.rows).toFixed(1)} bytes/record on disk as parts, ` +
+      `${(compacted.bytes / compacted.rows).toFixed(1)} compacted; ` +
       `conn rows with a joined host key: ${joined[0]?.n}\n` +
       `  pipeline (detection)             ${fmt(pipeRate)} records/s\n` +
       `  store fed by the pipeline        ${fmt(fedRate)} records/s  ratio to pipeline ${(fedRate / pipeRate).toFixed(2)} (aim ≥ 1.5)\n` +
       `  pipeline with the store attached ${fmt(withStoreRate)} records/s  ratio to pipeline ${(withStoreRate / pipeRate).toFixed(2)} (1.0 = the store costs it nothing)\n` +
       `  vigil store ingest (parse+store) ${fmt(storeRate)} records/s  ratio to pipeline ${(storeRate / pipeRate).toFixed(2)}\n` +
+      `  compaction (background)          ${fmt(compactRate)} records/s  ratio to pipeline ${(compactRate / pipeRate).toFixed(2)}\n` +
       `  DuckDB read_ndjson alone         ${fmt(duckRate)} records/s  store fed / DuckDB ${(fedRate / duckRate).toFixed(2)}\n`,
   );
 }
