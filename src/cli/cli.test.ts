@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +165,26 @@ test('store ingest, search (csv), sql and a located query error', () => {
   const w = vigil(['sql', 'DROP VIEW conn', '--store', store]);
   assert.equal(w.status, 2);
   assert.match(w.stderr, /only SELECT/);
+});
+
+test('output piped into a reader that stops early (| head) ends the command quietly', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  writeSample(join(dir, 'logs'), 3);
+  const store = join(dir, 'store');
+  assert.equal(vigil(['store', 'ingest', join(dir, 'logs'), '--store', store, '-q']).status, 0);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'search', 'log:conn', '--store', store, '--format', 'ndjson'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  assert.equal(code, 0, err);
+  assert.doesNotMatch(err, /EPIPE|Unhandled/);
 });
 
 test('analyze --config: thresholds, response policies (dry-run without --respond), JSONL alerts; config errors exit 2 naming the key', async () => {

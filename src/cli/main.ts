@@ -414,6 +414,11 @@ export function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
+  // Output piped into `head` and closed early is not an error of ours: stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);
