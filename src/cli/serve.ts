@@ -161,12 +161,16 @@ export async function serve(o: ServeOptions): Promise<number> {
   let retention: NodeJS.Timeout | undefined;
   const { maxAgeDays, maxBytes } = config.recall;
   if (store) {
+    let hostSnapshots = 0;
     const upkeep = async (): Promise<void> => {
       if (maxAgeDays !== undefined || maxBytes !== undefined) {
         const removed = await store.retain({ maxAgeDays, maxBytes });
         if (removed.length > 0)
           say(`store retention removed ${removed.length} partition(s): ${removed.join(', ')}`);
       }
+      // The hosts as identity knows them now: `vigil timeline NAME` on this store resolves them.
+      if (analysis.records > 0)
+        await store.appendPart(`hosts-${run}-${hostSnapshots++}`, hosts.hostRecords());
       const compacted = await store.compact({ keepNewestDay: true });
       if (compacted.length > 0 && !o.quiet) say(`store compacted ${compacted.length} day(s)`);
     };

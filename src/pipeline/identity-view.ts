@@ -118,7 +118,14 @@ export class IdentityHostView implements HostDirectory {
   /** What the store joins into each row: host keys of internal endpoints at record time, the account. */
   rowContext(): RowContext {
     return {
-      hostOf: (ip, ts) => (this.identity.model.isInternal(ip) ? this.hostKey(ip, ts) : undefined),
+      // A named host as `name:<NAME>` (what analysts read and type), else its key (`mac:…`,
+      // `ip:…`); `vigil_host.keys` lists both forms, so pivots resolve either.
+      hostOf: (ip, ts) => {
+        if (!this.identity.model.isInternal(ip)) return undefined;
+        const h = this.identity.hostAt(ip, ts);
+        if (!h) return `ip:${ip}`;
+        return h.name !== undefined ? `name:${h.name}` : h.key;
+      },
       accountOf: accountOfRecord,
     };
   }
@@ -144,6 +151,17 @@ export class IdentityHostView implements HostDirectory {
    * rows joined before a merge carry the old key), names, MACs, IPs and roles. Recall resolves
    * `vigil timeline DC1` through it.
    */
+  /** Every form stored rows may carry for this host: its key, merged keys, `name:` per name. */
+  keysOf(hostKey: string): string[] {
+    const h = this.host(hostKey);
+    if (!h) return [hostKey];
+    return this.allKeys(h, this.identity.keysByHost().get(h) ?? []);
+  }
+
+  private allKeys(h: Host, keys: readonly string[]): string[] {
+    return [...new Set([h.key, ...keys, ...[...h.names.keys()].map((n) => `name:${n}`)])];
+  }
+
   hostRecords(): ZeekRecord[] {
     this.identity.hosts();
     const out: ZeekRecord[] = [];
@@ -153,7 +171,8 @@ export class IdentityHostView implements HostDirectory {
         _path: 'vigil_host',
         ts: h.lastSeen,
         host: h.key,
-        keys: keys.includes(h.key) ? keys : [h.key, ...keys],
+        // Its own and merged keys, and `name:` for every name it had: rows carry either form.
+        keys: this.allKeys(h, keys),
         names: [...h.names.keys()],
         macs: [...h.macs],
         ips: [...h.ips],

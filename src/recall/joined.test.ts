@@ -100,6 +100,9 @@ test('rows carry the host key of each internal endpoint at record time, and the 
   const bob = by.get('Cbob1:')!._orig_host;
   assert.ok(typeof alice === 'string' && typeof bob === 'string' && alice !== bob, `${alice} vs ${bob}`);
   assert.equal(by.get('Calice2:')!._orig_host, alice);
+  // Named hosts are stored by name (Bob's key is his MAC): what an analyst reads and types.
+  assert.equal(alice, 'name:LAPTOP-ALICE');
+  assert.equal(bob, 'name:BOBPC');
   assert.equal(by.get('Calice3:')!._orig_host, alice, 'same host on its new address');
   assert.equal(by.get('Calice4:')!._resp_host, null, 'external address: no host key');
   assert.ok(String(by.get('Calice1:')!._resp_host).length > 0);
@@ -119,7 +122,9 @@ test("a host's timeline follows it across addresses, not the next holder; detect
     [SHARED_IP, '10.1.2.77'],
   );
   assert.ok(addrs[0]!.last <= T0 + 3 * H + 600, "Bob's tenure of the address is not Alice's");
-  // Bob, by name, resolves through vigil_host to his MAC-based key.
+  // Bob's MAC-based key resolves through vigil_host to his name, and back.
+  assert.ok((await store.hostKeys('mac:bb:bb:bb:bb:bb:02')).includes('name:BOBPC'));
+  assert.ok((await store.hostKeys('BOBPC')).includes('mac:bb:bb:bb:bb:bb:02'));
   const bob = await store.timeline({ hosts: await store.hostKeys('BOBPC') });
   assert.deepEqual(
     bob.filter((r) => r._log === 'conn').map((r) => r.uid),

@@ -222,7 +222,7 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
       const live = hosts instanceof IdentityHostView ? hosts.addresses(key) : [];
       if (live.length > 0) return c.json(live, 200);
       if (!deps.store) return needStore(c);
-      return c.json(await deps.store.hostAddresses(await deps.store.hostKeys(key)), 200);
+      return c.json(await deps.store.hostAddresses(await hostKeys(key)), 200);
     },
   );
 
@@ -250,6 +250,11 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
     limit: z.coerce.number().int().min(1).max(10_000).default(100),
   };
   const rows = z.array(z.record(z.string(), z.unknown()));
+  /** Every key a host's stored rows may carry: from the live identity and the stored hosts. */
+  const hostKeys = async (host: string): Promise<string[]> => {
+    const live = deps.analysis.hosts instanceof IdentityHostView ? deps.analysis.hosts.keysOf(host) : [];
+    return [...new Set([...live, ...((await deps.store?.hostKeys(host)) ?? [])])];
+  };
   const needStore = (c: Context<Env>) =>
     c.json({ error: 'no metadata store configured (serve --store DIR)' }, 404);
 
@@ -429,7 +434,7 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
       const subject = q.ip
         ? { ips: [q.ip] }
         : q.host
-          ? { hosts: await deps.store.hostKeys(q.host) }
+          ? { hosts: await hostKeys(q.host) }
           : { account: parseAccount(q.account)?.key ?? q.account ?? '' };
       return c.json(await deps.store.timeline(subject, q), 200);
     },

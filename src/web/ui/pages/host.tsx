@@ -123,7 +123,7 @@ export function HostView({ hostKey }: { hostKey: string }) {
               <DetectionLanes detections={detections} t={t} />
             </Section>
           </div>
-          <Trends hostKey={host.key} detections={detections} t={t} />
+          <Trends keys={[host.key, ...host.names.map((n) => `name:${n}`)]} detections={detections} t={t} />
           <Section title={t('detections')}>
             <DetectionTable
               detections={[...detections].sort((a, b) => a.firstTs - b.firstTs)}
@@ -206,7 +206,15 @@ const INTERACTIONS: readonly [string, string][] = [
  * received per bucket) and its interaction trend (the protocols an intruder uses: DNS, SMB,
  * RPC, Kerberos, LDAP, RDP), around the span of its detections.
  */
-function Trends({ hostKey, detections, t }: { hostKey: string; detections: readonly Detection[]; t: T }) {
+function Trends({
+  keys,
+  detections,
+  t,
+}: {
+  keys: readonly string[];
+  detections: readonly Detection[];
+  t: T;
+}) {
   const { liveTick } = useCtx();
   const [state, setState] = useState<{ data?: TrendData; error?: ApiError }>({});
   const lo = detections.length ? Math.min(...detections.map((d) => d.firstTs)) : undefined;
@@ -216,15 +224,16 @@ function Trends({ hostKey, detections, t }: { hostKey: string; detections: reado
     const from = Math.floor(lo - 3600 * 6);
     const to = Math.ceil(hi + 3600 * 6);
     const bucket = bucketFor(from, to, 150);
-    // By host key, joined into each stored row at ingest: the trend follows the host across its
-    // addresses (DHCP, VPN) and not whoever held an address before or after it.
-    const key = JSON.stringify(hostKey);
-    const addr = `_orig_host:${key}`;
+    // By host key, joined into each stored row at ingest (`name:…` for a named host, else its
+    // key): the trend follows the host across its addresses (DHCP, VPN) and not whoever held an
+    // address before or after it.
+    const any = (field: string) => `(${keys.map((k) => `${field}:${JSON.stringify(k)}`).join(' OR ')})`;
+    const addr = any('_orig_host');
     const get = (q: string) => api<Bucket[]>(`/api/histogram?${qs({ q, bucket, from, to })}`);
     let live = true;
     Promise.all([
       get(`log:conn ${addr}`),
-      get(`log:conn _resp_host:${key}`),
+      get(`log:conn ${any('_resp_host')}`),
       ...INTERACTIONS.map(([, q]) => get(`${q} ${addr}`)),
     ]).then(
       (res) => {
@@ -257,7 +266,7 @@ function Trends({ hostKey, detections, t }: { hostKey: string; detections: reado
     return () => {
       live = false;
     };
-  }, [hostKey, lo, hi, t, liveTick]);
+  }, [keys.join('\n'), lo, hi, t, liveTick]);
   if (state.error?.status === 404) return <p class="muted">{t('noStore')}</p>;
   return (
     <div class="cols">
