@@ -34,7 +34,15 @@ import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/no
 import type { ZeekRecord } from '../model/records.js';
 import { ChunkWriter, type ParquetGroup } from './chunk-writer.js';
 import { columnsFor, dayOf, ident } from './columns.js';
-import { type ColumnInfo, compileWhere, logsOf, parseQuery, QueryError } from './query.js';
+import {
+  type ColumnInfo,
+  compileWhere,
+  hostTerms,
+  logsOf,
+  type Node,
+  parseQuery,
+  QueryError,
+} from './query.js';
 import type {
   HistogramBucket,
   HostAddress,
@@ -135,7 +143,10 @@ function subjectCondition(
       const values = list(subject.hosts);
       return [`_orig_host IN (${values})`, `_resp_host IN (${values})`];
     }
-    return names.has('host') && !names.has('id.orig_h') ? [`host IN (${list(subject.hosts)})`] : undefined;
+    // Vigil's event tables by their host key; `vigil_host` is the directory, not an event.
+    return names.has('host') && !names.has('id.orig_h') && !names.has('keys')
+      ? [`host IN (${list(subject.hosts)})`]
+      : undefined;
   }
   return names.has('_account') ? [`_account = ${list([subject.account])}`] : undefined;
 }
@@ -492,19 +503,20 @@ export class DuckDbStore implements RecallStore {
   async search(query: string, o: SearchOptions = {}): Promise<SearchResult> {
     const tree = parseQuery(query);
     await this.refreshViews();
+    const hosts = await this.resolveHostTerms(tree);
     const wanted = new Set(logsOf(tree) ?? this.logs());
     const limit = Math.min(o.limit ?? 100, 10_000);
     const offset = o.offset ?? 0;
     const searched = new Set<string>();
     const rows = await this.windowed(o, limit + offset, 'DESC', (log, params) => {
       if (!wanted.has(log)) return undefined;
-      const where = compileWhere(tree, log, this.columns(log));
+      const where = compileWhere(tree, log, this.columns(log), hosts);
       if (!where) return undefined;
       searched.add(log);
       return [shiftParams(where, params)];
     });
     for (const log of wanted) {
-      if (this.files.get(log)?.length && compileWhere(tree, log, this.columns(log))) searched.add(log);
+      if (this.files.get(log)?.length && compileWhere(tree, log, this.columns(log), hosts)) searched.add(log);
     }
     return { rows: rows.slice(offset, offset + limit), logs: [...searched].sort() };
   }
@@ -512,11 +524,12 @@ export class DuckDbStore implements RecallStore {
   async *stream(query: string, o: SearchOptions = {}): AsyncGenerator<Row[]> {
     const tree = parseQuery(query);
     await this.refreshViews();
+    const hosts = await this.resolveHostTerms(tree);
     const parts: UnionPart[] = [];
     const params: (string | number)[] = [];
     for (const log of logsOf(tree) ?? this.logs()) {
       if (!this.files.get(log)?.length) continue;
-      const where = compileWhere(tree, log, this.columns(log));
+      const where = compileWhere(tree, log, this.columns(log), hosts);
       if (!where) continue;
       const cond = shiftParams(where, params);
       parts.push({ log, from: ident(log), branches: [cond], bounds: this.timeBounds(o, params) });
@@ -704,6 +717,13 @@ export class DuckDbStore implements RecallStore {
     return [...days].filter((d) => (from === undefined || d >= from) && (to === undefined || d <= to)).sort();
   }
 
+  /** `_host:` values of a query → every form the host's rows carry. */
+  private async resolveHostTerms(tree: Node | undefined): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const v of hostTerms(tree)) if (!out.has(v)) out.set(v, await this.hostKeys(v));
+    return out;
+  }
+
   async hostKeys(host: string): Promise<string[]> {
     await this.refreshViews();
     const name = host.trim().toUpperCase();
@@ -737,10 +757,11 @@ export class DuckDbStore implements RecallStore {
     if (!(bucketSeconds > 0)) throw new QueryError('bucket must be a positive number of seconds', 0);
     const tree = parseQuery(query);
     await this.refreshViews();
+    const hosts = await this.resolveHostTerms(tree);
     const counts = new Map<number, number>();
     for (const log of logsOf(tree) ?? this.logs()) {
       if (!this.files.get(log)?.length) continue;
-      const where = compileWhere(tree, log, this.columns(log));
+      const where = compileWhere(tree, log, this.columns(log), hosts);
       if (!where) continue;
       const params = [...where.params, bucketSeconds];
       const b = `$${params.length}`;
@@ -759,12 +780,13 @@ export class DuckDbStore implements RecallStore {
     const limit = Math.min(Math.max(1, Math.floor(n)), 10_000);
     const tree = parseQuery(query);
     await this.refreshViews();
+    const hosts = await this.resolveHostTerms(tree);
     const counts = new Map<string, number>();
     for (const log of logsOf(tree) ?? this.logs()) {
       if (!this.files.get(log)?.length) continue;
       const col = this.columns(log).find((c) => c.name === field);
       if (!col) continue;
-      const where = compileWhere(tree, log, this.columns(log));
+      const where = compileWhere(tree, log, this.columns(log), hosts);
       if (!where) continue;
       const params = [...where.params];
       const bounds = this.timeBounds(o, params);

@@ -138,6 +138,26 @@ test("a host's timeline follows it across addresses, not the next holder; detect
   );
 });
 
+test('_host: in the search language resolves a name to every form its rows carry', async () => {
+  const alice = await store.search('_host:laptop-alice log:conn', { limit: 100 });
+  assert.deepEqual(alice.rows.map((r) => r.uid).sort(), ['Calice1', 'Calice2', 'Calice3', 'Calice4']);
+  const bob = await store.search('_host:mac:bb:bb:bb:bb:bb:02');
+  assert.deepEqual(
+    bob.rows.map((r) => `${r._log}:${r.uid ?? ''}`),
+    ['conn:Cbob1'],
+  );
+  const withDetections = await store.search('_host:LAPTOP-ALICE NOT log:conn');
+  assert.deepEqual([...new Set(withDetections.rows.map((r) => r._log))].sort(), [
+    'kerberos',
+    'vigil_detection',
+  ]);
+  const h = await store.histogram('_host:laptop-alice', 86_400);
+  assert.equal(
+    h.reduce((a, b) => a + b.count, 0),
+    6,
+  );
+});
+
 test("an account's timeline gathers the records that name it", async () => {
   const rows = await store.timeline({ account: 'corp\\alice' });
   assert.deepEqual(

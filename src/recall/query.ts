@@ -142,6 +142,14 @@ export function parseQuery(q: string): Node | undefined {
   return tree;
 }
 
+/** The values of a query's `_host:` terms, to resolve to host keys before compiling. */
+export function hostTerms(node: Node | undefined): string[] {
+  if (!node) return [];
+  if (node.kind === 'term') return node.field === '_host' ? [node.value] : [];
+  if (node.kind === 'not') return hostTerms(node.inner);
+  return [...hostTerms(node.left), ...hostTerms(node.right)];
+}
+
 /** The log types a query names with `log:`/`_path:` terms (ANDed at top level); undefined = all. */
 export function logsOf(node: Node | undefined): string[] | undefined {
   if (!node) return undefined;
@@ -187,11 +195,14 @@ function ipv4Sql(col: string): string {
 /**
  * Compiles the tree for one log type's columns. Returns undefined when the query names a field
  * this log does not have (the log is then not searched), or a log: term that excludes it.
+ * `_host:<name or key>` matches either endpoint's joined host (or a Vigil table's `host`) against
+ * the keys `hostKeys` resolved for that value (see `hostTerms`).
  */
 export function compileWhere(
   node: Node | undefined,
   log: string,
   columns: readonly ColumnInfo[],
+  hostKeys?: ReadonlyMap<string, readonly string[]>,
 ): CompiledWhere | undefined {
   const params: (string | number)[] = [];
   const byName = new Map(columns.map((c) => [c.name, c]));
@@ -217,6 +228,20 @@ export function compileWhere(
       params.push(`%${n.value.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`);
       const like = texts.map((c) => `${quote(c.name)} ILIKE $${params.length} ESCAPE '\\'`).join(' OR ');
       return `(${exact}${like ? ` OR ${like}` : ''})`;
+    }
+    if (n.field === '_host') {
+      const keys = hostKeys?.get(n.value) ?? [n.value];
+      const list = keys
+        .map((k) => {
+          params.push(k);
+          return `$${params.length}`;
+        })
+        .join(', ');
+      if (byName.has('_orig_host')) return `(_orig_host IN (${list}) OR _resp_host IN (${list}))`;
+      // Vigil's event tables by their host key; `vigil_host` is the directory, not an event.
+      return byName.has('host') && !byName.has('id.orig_h') && log !== 'vigil_host'
+        ? `(host IN (${list}))`
+        : NOT_HERE;
     }
     const col = byName.get(n.field);
     if (!col) return NOT_HERE;
