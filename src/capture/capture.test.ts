@@ -4,7 +4,7 @@
  * bad captures (garbage, truncated) that become located rejects while the run goes on.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -208,5 +208,24 @@ test('PetitPotam and SMB copy: efsrpc EfsRpcOpenFileRaw over \\pipe\\lsarpc; adm
         r.action === 'SMB::FILE_OPEN',
     ),
     JSON.stringify(files),
+  );
+});
+
+test('a directory of captures is read like the captures themselves (each one source)', async (t) => {
+  if (!tsharkAvailable()) return t.skip(TSHARK_MISSING);
+  const petit = sharedData('pcap/corelight-PetitPotam/testing/Traces/UnPatchedDCOpenFileRaw.pcapng');
+  if (!petit) return t.skip(SHARED_DATA_MISSING);
+  // A link, not a copy: the shared data stays where it is.
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-capdir-'));
+  mkdirSync(join(dir, 'sensor1'));
+  symlinkSync(petit, join(dir, 'sensor1', 'petit.pcapng'));
+  const direct = await readAll(petit);
+  const run = new IngestRun([dir], {});
+  const viaDir: ZeekRecord[] = [];
+  for await (const b of run.batches()) viaDir.push(...b);
+  assert.equal(viaDir.length, direct.length);
+  assert.deepEqual(
+    viaDir.map((r) => `${r._path}:${r.uid ?? ''}`).sort(),
+    direct.map((r) => `${r._path}:${r.uid ?? ''}`).sort(),
   );
 });

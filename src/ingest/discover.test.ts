@@ -155,3 +155,34 @@ test('ZeekControl layout: logs/current is a link to the spool; links followed on
     /dns\.09:00:00-10:00:00\.log\.gz: broken link: file vanished or does not exist \[read-error\]$/,
   );
 });
+
+test('captures inside a directory: read when the tree has no Zeek logs, else named and left', () => {
+  const pcapHeader = Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex');
+  const only = mkdtempSync(join(tmpdir(), 'vigil-tree-'));
+  mkdirSync(join(only, 'day1'));
+  writeFileSync(join(only, 'day1', 'a.pcap'), pcapHeader);
+  writeFileSync(join(only, 'b.pcapng.gz'), Buffer.from([0x1f, 0x8b]));
+  writeFileSync(join(only, 'notes.txt'), 'x');
+  const sink = new RejectSink();
+  const found = [...discoverLogFiles([only], sink).values()].flat();
+  assert.deepEqual(
+    found.map((f) => [relative(only, f.file), f.capture]),
+    [
+      ['b.pcapng.gz', true],
+      ['day1/a.pcap', true],
+    ],
+  );
+  assert.equal(sink.total, 0);
+
+  const mixed = tree(['current/conn.log']);
+  writeFileSync(join(mixed, 'current', 'conn.pcap'), pcapHeader);
+  const said: string[] = [];
+  const sink2 = new RejectSink({ onMessage: (t) => said.push(t) });
+  const found2 = [...discoverLogFiles([mixed], sink2).values()].flat();
+  assert.deepEqual(
+    found2.map((f) => relative(mixed, f.file)),
+    ['current/conn.log'],
+  );
+  assert.equal(sink2.total, 0, 'not a reject');
+  assert.match(said.join('\n'), /1 packet capture\(s\) not read beside its Zeek logs.*conn\.pcap/);
+});

@@ -10,7 +10,7 @@
  */
 import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { isCaptureFileSync } from '../capture/magic.js';
+import { CAPTURE_NAME, isCaptureFileSync } from '../capture/magic.js';
 import { describeIoError, STDIN } from './file-source.js';
 import { logTypeFromFileName } from './record-check.js';
 import type { RejectSink } from './rejects.js';
@@ -48,16 +48,19 @@ export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): M
       sink.reject({ reason: 'read-error', file: input, line: 0, message: describeIoError(err) });
       continue;
     }
-    if (st.isDirectory()) walk(input, files, sink);
-    else if (isCaptureFileSync(input, st.isFile()))
-      files.push({
-        file: input,
-        logType: `capture:${input}`,
-        sortKey: '',
-        dated: true,
-        place: input,
-        capture: true,
-      });
+    if (st.isDirectory()) {
+      const logs: LogFile[] = [];
+      const captures: string[] = [];
+      walk(input, logs, sink, captures);
+      files.push(...logs);
+      // A tree of captures is read like one capture each; a tree that also holds Zeek's logs
+      // (often of the same traffic) is read from the logs, and says which captures it left.
+      if (logs.length === 0) for (const c of captures.sort()) files.push(captureFile(c));
+      else if (captures.length > 0)
+        sink.note(
+          `${input}: ${captures.length} packet capture(s) not read beside its Zeek logs (give them as arguments to read them): ${captures.slice(0, 5).join(', ')}${captures.length > 5 ? ', …' : ''}`,
+        );
+    } else if (isCaptureFileSync(input, st.isFile())) files.push(captureFile(input));
     else files.push(describe(input, st.mtimeMs));
   }
   // Keyed by log type for the first place seen (the common single-tree run), `type@place` after.
@@ -74,11 +77,21 @@ export function discoverLogFiles(inputs: readonly string[], sink: RejectSink): M
   return groups;
 }
 
+function captureFile(file: string): LogFile {
+  return { file, logType: `capture:${file}`, sortKey: '', dated: true, place: file, capture: true };
+}
+
 /**
  * Walks a tree. Symbolic links are followed (ZeekControl's `logs/current` is a link to the spool
  * directory), each real directory once, so a link loop ends.
  */
-function walk(dir: string, out: LogFile[], sink: RejectSink, seen = new Set<string>()): void {
+function walk(
+  dir: string,
+  out: LogFile[],
+  sink: RejectSink,
+  captures: string[],
+  seen = new Set<string>(),
+): void {
   let entries: Dirent[];
   try {
     const real = realpathSync(dir);
@@ -113,7 +126,11 @@ function walk(dir: string, out: LogFile[], sink: RejectSink, seen = new Set<stri
       }
     }
     if (isDir) {
-      walk(p, out, sink, seen);
+      walk(p, out, sink, captures, seen);
+      continue;
+    }
+    if (isFile && CAPTURE_NAME.test(e.name) && isCaptureFileSync(p, true)) {
+      captures.push(p);
       continue;
     }
     if (!isFile || SKIP_NAME.test(e.name) || !LOG_NAME.test(e.name)) continue;

@@ -61,6 +61,11 @@ export class RejectSink {
     return n;
   }
 
+  /** Says something about the input that is not a reject (not counted, not quarantined). */
+  note(text: string): void {
+    this.options.onMessage?.(text);
+  }
+
   /** Records one reject. `raw` is the exact line (bytes or text) when there is one. */
   reject(event: RejectEvent, raw?: Buffer | string): void {
     this.report(event);
