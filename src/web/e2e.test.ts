@@ -10,7 +10,7 @@
  * VIGIL_SCREENSHOTS=1 writes the screenshots into docs/screenshots/ (else a temp dir).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -236,6 +236,15 @@ test("console: a detection's evidence pivots to the SMB record in search", { ski
   );
   await page.locator('[data-chart="search-histogram"] canvas').first().waitFor();
   await shot(page, 'search');
+  // Every match of the query, streamed by the API and saved as NDJSON (token in a header).
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  assert.equal(download.suggestedFilename(), 'vigil-search.ndjson');
+  const saved = readFileSync((await download.path())!, 'utf8')
+    .trim()
+    .split('\n');
+  const rows = saved.map((l) => JSON.parse(l) as { uid: string; _log: string });
+  assert.ok(rows.length >= 1 && rows.every((r) => r.uid === ev.uid));
+  assert.ok(rows.some((r) => r._log === ev.log));
   assert.deepEqual(await cspViolations(page), []);
 });
 

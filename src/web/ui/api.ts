@@ -91,6 +91,29 @@ export async function api<T>(path: string, post?: { body?: unknown }): Promise<T
   return data as T;
 }
 
+/**
+ * Every match of a query as NDJSON (`/api/search/stream`), saved as a file: fetched with the
+ * token in a header (never in a URL), then handed to the browser as a blob download.
+ */
+export async function exportMatches(path: string, fileName: string): Promise<void> {
+  const res = await fetch(path, { headers: headers(false), cache: 'no-store', credentials: 'omit' });
+  if (!res.ok) {
+    if (res.status === 401) unauthorized();
+    const data: unknown = await res.json().catch(() => null);
+    const err =
+      data !== null && typeof data === 'object' && 'error' in data && typeof data.error === 'string'
+        ? data.error
+        : `HTTP ${res.status}`;
+    throw new ApiError(res.status, err);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export const qs = (params: Record<string, string | number | undefined>): string => {
   const u = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') u.set(k, String(v));

@@ -1,5 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type Bucket, type Overview, qs, type Row, type SearchResult } from '../api.js';
+import {
+  ApiError,
+  type Bucket,
+  exportMatches,
+  type Overview,
+  qs,
+  type Row,
+  type SearchResult,
+} from '../api.js';
 import { alignBuckets, TimeChart } from '../charts.js';
 import { Loading, Problem, Section } from '../components.js';
 import { useApi, useCtx } from '../context.js';
@@ -23,6 +31,7 @@ export function SearchView({ route }: { route: SearchRoute }) {
     setTo(toInput(route.to));
   }, [route.q, route.from, route.to]);
   const o = useApi<Overview>('/api/overview', false);
+  const [exportError, setExportError] = useState<ApiError | undefined>(undefined);
   const span = {
     from: route.from ?? (typeof o.data?.summary.firstTs === 'number' ? o.data.summary.firstTs : undefined),
     to: route.to ?? (typeof o.data?.summary.lastTs === 'number' ? o.data.summary.lastTs + 1 : undefined),
@@ -78,6 +87,7 @@ export function SearchView({ route }: { route: SearchRoute }) {
       </form>
       <p class="muted small">{t('queryHelp')}</p>
       {res.error?.status === 404 ? <p class="muted">{t('noStore')}</p> : <Problem error={res.error} />}
+      <Problem error={exportError} />
       {h?.x.length ? (
         <Section title={`${t('histogram')} (${bucket} s)`}>
           <TimeChart
@@ -98,7 +108,22 @@ export function SearchView({ route }: { route: SearchRoute }) {
           title={t('results')}
           extra={
             <span class="muted small">
-              {t('logsSearched')}: {res.data.logs.join(', ') || '—'}
+              {t('logsSearched')}: {res.data.logs.join(', ') || '—'}{' '}
+              {res.data.rows.length > 0 ? (
+                <button
+                  type="button"
+                  class="link"
+                  data-testid="export"
+                  onClick={() => {
+                    setExportError(undefined);
+                    exportMatches(`/api/search/stream?${qs(params)}`, 'vigil-search.ndjson').catch(
+                      (e: unknown) => setExportError(e instanceof ApiError ? e : new ApiError(0, String(e))),
+                    );
+                  }}
+                >
+                  {t('exportAll')}
+                </button>
+              ) : null}
             </span>
           }
         >
