@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { writeSample } from '../simulate/sample.js';
 
 const CLI = join(import.meta.dirname, 'main.ts');
@@ -59,6 +60,27 @@ test('stdin with --log-type is read; a rejected line makes exit code 1', () => {
   assert.equal(doc.summary.records, 1);
   assert.deepEqual(doc.summary.rejected, { 'malformed-json': 1 });
   assert.match(res.stderr, /stdin:2/);
+});
+
+test('gzip on stdin is detected by its magic bytes (vigil analyze - < conn.log.gz)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  writeSample(dir, 5);
+  const plain = readFileSync(join(dir, 'conn.log'));
+  const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'analyze', '-', '--format', 'json'], {
+    input: gzipSync(plain),
+    encoding: 'utf8',
+  });
+  assert.equal(res.status, 0, res.stderr);
+  const doc = JSON.parse(res.stdout) as { summary: { byLog: Record<string, number> } };
+  assert.equal(doc.summary.byLog.conn, 600);
+  // A damaged stream: what decoded before the damage is kept, and the damage is reported.
+  const cut = gzipSync(plain).subarray(0, 400);
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'analyze', '-', '--format', 'json'], {
+    input: cut,
+    encoding: 'utf8',
+  });
+  assert.equal(bad.status, 1, bad.stderr);
+  assert.match(bad.stderr, /truncated-gzip/);
 });
 
 test('analyze reports a sweep as a detection on its host, in the versioned JSON contract', async () => {

@@ -6,7 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { ZeekRecord } from '../model/records.js';
 import { AutoParser, type ParserOptions } from './auto-parser.js';
 import { gunzipKeepingPrefix } from './gunzip.js';
@@ -60,6 +61,36 @@ async function isGzip(file: string): Promise<boolean> {
   }
 }
 
+/**
+ * Stdin's chunks, gunzipped when they start with gzip's magic bytes (`vigil analyze - < x.log.gz`).
+ * Stdin cannot be read twice, so a damaged member ends the stream with the zlib error after what
+ * decoded before it.
+ */
+async function* stdinChunks(stream: Readable, gzip: { seen: boolean }): AsyncGenerator<Buffer> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head = Buffer.alloc(0);
+  while (head.length < 2) {
+    const r = await it.next();
+    if (r.done) break;
+    head = Buffer.concat([head, r.value]);
+  }
+  if (head.length === 0) return;
+  const all = async function* (): AsyncGenerator<Buffer> {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  };
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* all();
+    return;
+  }
+  gzip.seen = true;
+  const source = Readable.from(all());
+  const gunzip = createGunzip();
+  source.on('error', (err) => gunzip.destroy(err));
+  source.pipe(gunzip);
+  for await (const chunk of gunzip) yield chunk as Buffer;
+}
+
 /** Yields record batches (one per read chunk) in file order. */
 export async function* readLogFile(
   file: string,
@@ -102,7 +133,13 @@ export async function* readLogFile(
   splitter = par
     ? par.splitter
     : new LineSplitter(label, sink, (line, n) => parser.parse(line, n, out), maxLineBytes);
-  const input = gz ? gunzipKeepingPrefix(file, stream, chunkBytes(options, par !== undefined)) : stream;
+  const stdinGzip = { seen: false };
+  const input =
+    file === STDIN
+      ? stdinChunks(stream, stdinGzip)
+      : gz
+        ? gunzipKeepingPrefix(file, stream, chunkBytes(options, par !== undefined))
+        : stream;
   try {
     for await (const chunk of input) {
       splitter.push(chunk as Buffer);
@@ -117,7 +154,8 @@ export async function* readLogFile(
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const zlibError =
-      gz && (code.startsWith('Z_') || /unexpected end|incorrect header|invalid/i.test(String(err)));
+      (gz || stdinGzip.seen) &&
+      (code.startsWith('Z_') || /unexpected end|incorrect header|invalid/i.test(String(err)));
     splitter.end(false);
     par?.finish();
     sink.reject({
