@@ -262,11 +262,20 @@ export function buildProgram(): Command {
     .option('--from <time>', 'epoch seconds or ISO-8601')
     .option('--to <time>', 'epoch seconds or ISO-8601')
     .addOption(limitOpt())
+    .option('--offset <n>', 'skip this many rows (the next page)', positiveNumber('--offset'), 0)
     .addOption(rowFormat())
     .action(
       async (
         subjects: string[],
-        o: { store: string; from?: string; to?: string; limit: number; format: RowFormat; as: TimelineKind },
+        o: {
+          store: string;
+          from?: string;
+          to?: string;
+          limit: number;
+          offset: number;
+          format: RowFormat;
+          as: TimelineKind;
+        },
       ) => {
         process.exitCode = await timeline(subjects, o.store, o);
       },

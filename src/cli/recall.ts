@@ -176,11 +176,16 @@ export type TimelineKind = 'auto' | 'ip' | 'host' | 'account';
 export function timeline(
   subjects: string[],
   dir: string,
-  o: { from?: string; to?: string; limit: number; format: RowFormat; as: TimelineKind },
+  o: { from?: string; to?: string; limit: number; offset?: number; format: RowFormat; as: TimelineKind },
 ): Promise<number> {
   return runRecall(() =>
     withStore(dir, async (s) => {
-      const range = { from: parseWhen(o.from, '--from'), to: parseWhen(o.to, '--to'), limit: o.limit };
+      const range = {
+        from: parseWhen(o.from, '--from'),
+        to: parseWhen(o.to, '--to'),
+        limit: o.limit,
+        offset: o.offset ?? 0,
+      };
       const allIps = subjects.every((x) => ipaddr.isValid(x));
       let kind = o.as;
       if (kind === 'auto') kind = allIps ? 'ip' : /[\\@]/.test(subjects[0] ?? '') ? 'account' : 'host';

@@ -108,6 +108,11 @@ test('vigil serve: first admin token printed once, API authenticated by default,
       fetch(`${base}/api/timeline?${q}`, { headers: auth });
     const byIp = (await (await timeline('ip=10.5.200.7')).json()) as { uid: string }[];
     assert.equal(byIp.length, 40);
+    const page = (await (await timeline('ip=10.5.200.7&limit=10&offset=35')).json()) as { uid: string }[];
+    assert.deepEqual(
+      page.map((r) => r.uid),
+      byIp.slice(35).map((r) => r.uid),
+    );
     // The host pivot goes by the host key joined into each stored row at ingest.
     const byHost = (await (await timeline(`host=${encodeURIComponent('ip:10.5.200.7')}`)).json()) as {
       _orig_host: string;

@@ -417,6 +417,7 @@ export function buildApp(deps: ServerDeps): OpenAPIHono<Env> {
             host: z.string().min(1).max(256).optional(),
             account: z.string().min(1).max(256).optional(),
             ...timeQuery,
+            offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
           })
           .refine((q) => [q.ip, q.host, q.account].filter((v) => v !== undefined).length === 1, {
             message: 'give exactly one of ip, host, account',
