@@ -214,14 +214,13 @@ export class DuckDbStore implements RecallStore {
     readonly root: string,
     private readonly instance: DuckDBInstance,
     private readonly db: DuckDBConnection,
-    /** Connections that run COPYs: ingest's lanes; the first also compacts. */
+    /** Connections that run ingest's COPYs (two lanes). */
     private readonly lanes: readonly DuckDBConnection[],
+    /** Compaction's own connection: its long COPYs never hold up a lane. */
+    private readonly compactor: DuckDBConnection,
   ) {
     this.writer = new ChunkWriter(db, lanes);
-    this.copies = lanes[0]!;
   }
-
-  private readonly copies: DuckDBConnection;
 
   static async open(dir: string): Promise<DuckDbStore> {
     const root = resolve(dir);
@@ -234,7 +233,13 @@ export class DuckDbStore implements RecallStore {
     await db.run('SET parquet_metadata_cache = true');
     await db.run('SET enable_external_access = false');
     await db.run('SET lock_configuration = true');
-    const store = new DuckDbStore(root, instance, db, [await instance.connect(), await instance.connect()]);
+    const store = new DuckDbStore(
+      root,
+      instance,
+      db,
+      [await instance.connect(), await instance.connect()],
+      await instance.connect(),
+    );
     store.recover();
     await store.scanFiles();
     return store;
@@ -437,7 +442,7 @@ export class DuckDbStore implements RecallStore {
           ),
           ...have.filter((n) => !names.has(n)).map(ident),
         ].join(', ');
-        await this.copies.run(
+        await this.compactor.run(
           `COPY (SELECT ${cols} FROM ${source} ORDER BY ts) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd${PARQUET_OPTIONS})`,
         );
         const replaces = group.map((f) => relative(this.root, f));
@@ -873,7 +878,7 @@ export class DuckDbStore implements RecallStore {
     this.deleteRetired();
     if (this.commitFd !== undefined) closeSync(this.commitFd);
     this.commitFd = undefined;
-    for (const c of this.lanes) c.closeSync();
+    for (const c of [...this.lanes, this.compactor]) c.closeSync();
     this.db.closeSync();
     this.instance.closeSync();
   }
