@@ -96,3 +96,18 @@ test('parts from an older version (a column missing, an extra one) keep all thei
   assert.equal(await count(s2), 6);
   await s2.close();
 });
+
+test('compaction while parts keep arriving (serve hourly): every row exactly once', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'vigil-compact-'));
+  const s = await DuckDbStore.open(root);
+  for (let i = 0; i < 4; i++) await s.appendPart(`a${i}`, part(i * 50, 50));
+  const more = Array.from({ length: 6 }, (_, i) => s.appendPart(`b${i}`, part(1000 + i * 50, 50)));
+  const [days] = await Promise.all([s.compact({ keepNewestDay: true }), ...more]);
+  assert.ok(Array.isArray(days));
+  assert.equal(await count(s), 500);
+  await s.compact();
+  assert.equal(await count(s), 500);
+  const uids = await s.sql('SELECT count(DISTINCT uid) AS n FROM conn');
+  assert.equal(Number(uids[0]!.n), 500);
+  await s.close();
+});
