@@ -38,6 +38,9 @@ interface Plan {
 }
 
 const CHUNK_ROWS = 2048;
+/** Chunks filled between yields to the event loop (~16k rows, a few tens of milliseconds). */
+const YIELD_EVERY_CHUNKS = 8;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function kindOf(c: Column): Kind {
   if (c.name === '_extra') return 'extra';
@@ -189,6 +192,9 @@ export class ChunkWriter {
           this.fill(duckdb.data_chunk_get_vector(chunk.chunk, c), p, c, records, start, n, extras, context);
         }
         appender.appendDataChunk(chunk);
+        // Let the event loop breathe (API requests, SSE) in a big group: a 50,000-record part
+        // would otherwise hold it for a few hundred milliseconds.
+        if ((start / CHUNK_ROWS) % YIELD_EVERY_CHUNKS === YIELD_EVERY_CHUNKS - 1) await yieldToLoop();
       }
     } catch (err) {
       // Nothing half-written may reach the next COPY of this staging table.

@@ -118,12 +118,14 @@ export class DuckDbStore implements RecallStore {
     readonly root: string,
     private readonly instance: DuckDBInstance,
     private readonly db: DuckDBConnection,
+    /** The appender's own connection: filling yields to the event loop, queries go on `db`. */
+    private readonly appends: DuckDBConnection,
     /** Connections that run ingest's COPYs (two lanes). */
     private readonly lanes: readonly DuckDBConnection[],
     /** Compaction's own connection: its long COPYs never hold up a lane. */
     private readonly compactor: DuckDBConnection,
   ) {
-    this.writer = new ChunkWriter(db, lanes);
+    this.writer = new ChunkWriter(appends, lanes);
   }
 
   static async open(dir: string): Promise<DuckDbStore> {
@@ -141,6 +143,7 @@ export class DuckDbStore implements RecallStore {
       root,
       instance,
       db,
+      await instance.connect(),
       [await instance.connect(), await instance.connect()],
       await instance.connect(),
     );
@@ -737,7 +740,7 @@ export class DuckDbStore implements RecallStore {
     this.deleteRetired();
     if (this.commitFd !== undefined) closeSync(this.commitFd);
     this.commitFd = undefined;
-    for (const c of [...this.lanes, this.compactor]) c.closeSync();
+    for (const c of [this.appends, ...this.lanes, this.compactor]) c.closeSync();
     this.db.closeSync();
     this.instance.closeSync();
   }
