@@ -15,7 +15,8 @@
  *
  * `--dir DIR` keeps the generated store for later runs (generation is skipped when DIR already
  * holds conn data); without it the data goes to a temporary directory that is deleted at the end.
- * `--write-options` replaces the Parquet COPY options (to compare writer settings).
+ * `--write-options` replaces the Parquet COPY options (to compare writer settings); `--cluster COLS`
+ * orders each day file by COLS instead of time (to compare layouts).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -217,7 +218,13 @@ SELECT
 FROM b`;
 }
 
-async function generate(dir: string, records: number, writeOptions: string, fileRows: number): Promise<void> {
+async function generate(
+  dir: string,
+  records: number,
+  writeOptions: string,
+  fileRows: number,
+  cluster: string | undefined,
+): Promise<void> {
   const base = columnsFor('conn').filter((c) => c.name !== '_extra');
   const extra = ['_orig_host', '_resp_host', '_account']
     .filter((n) => !base.some((c) => c.name === n))
@@ -239,7 +246,9 @@ async function generate(dir: string, records: number, writeOptions: string, file
       if (existsSync(dest)) continue;
       const tmp = join(staging, `gen-${name}-${k}.parquet`);
       const b = Math.min(hi, a + fileRows);
-      await db.run(`COPY (${daySql(lo, hi, day, columns, a, b)}) TO ${lit(tmp)} (${writeOptions})`);
+      const rows = daySql(lo, hi, day, columns, a, b);
+      const ordered = cluster ? `SELECT * FROM (${rows}) ORDER BY ${cluster}` : rows;
+      await db.run(`COPY (${ordered}) TO ${lit(tmp)} (${writeOptions})`);
       mkdirSync(join(dest, '..'), { recursive: true });
       renameSync(tmp, dest);
     }
@@ -286,6 +295,8 @@ async function main(): Promise<void> {
   const runs = Number(arg('--runs') ?? 3);
   const writeOptions = arg('--write-options') ?? DEFAULT_WRITE_OPTIONS;
   const fileRows = Number(arg('--file-rows') ?? Number.MAX_SAFE_INTEGER);
+  /** `--cluster '"id.resp_h", ts'`: order rows within each day file by these columns instead of time. */
+  const cluster = arg('--cluster');
   const kept = arg('--dir');
   const tmp = kept ? undefined : mkdtempSync(join(tmpdir(), 'vigil-bench-recall-scale-'));
   const dir = kept ?? join(tmp!, 'store');
@@ -300,7 +311,7 @@ async function main(): Promise<void> {
       process.stderr.write(
         `generating ${records.toLocaleString('en-US')} conn records (${writeOptions}) …\n`,
       );
-      const [s] = await timed(() => generate(dir, records, writeOptions, fileRows));
+      const [s] = await timed(() => generate(dir, records, writeOptions, fileRows, cluster));
       process.stderr.write(`generated in ${s.toFixed(0)} s\n`);
     }
     const store: RecallStore = await DuckDbStore.open(dir);

@@ -95,6 +95,18 @@ export const PARQUET_OPTIONS =
  */
 const PART_OPTIONS = ', COMPRESSION zstd, COMPRESSION_LEVEL 1';
 
+/**
+ * How a compacted day file is ordered: by responder address, then time, where the log has one.
+ * A rare address (the external IP an investigation starts from) then sits in one row group per
+ * day instead of hundreds, and a day's rows compress better; time ranges inside a day are
+ * still cut by the day partitions and the two-phase reads. At 10M conn records (bench:recall:
+ * scale, one run): rare-IP timeline 0.31 → 0.18 s, 55.2 → 48.3 bytes/record, busy-host
+ * timeline 0.054 → 0.061 s.
+ */
+function clusterKey(columns: readonly { name: string }[]): string {
+  return columns.some((c) => c.name === 'id.resp_h') ? '"id.resp_h", ts' : 'ts';
+}
+
 /** Compacted files are named so; a day holding only such a file needs no compaction. */
 const COMPACT_PREFIX = 'compact-';
 
@@ -307,7 +319,7 @@ export class DuckDbStore implements RecallStore {
 
   /**
    * Rewrites each day of each log type that has more than one file (or only ingest-written
-   * files) into one file sorted by time, with the bloom-filter options. Days from `before` on
+   * files) into one file ordered by `clusterKey`, with the bloom-filter options. Days from `before` on
    * (`YYYY-MM-DD`), or the newest day with `keepNewestDay` (a live run is still writing it), are
    * left alone. Crash-safe like a part: the
    * new file is written to staging, one commit line names it and the files it replaces, then it
@@ -350,7 +362,7 @@ export class DuckDbStore implements RecallStore {
           ...have.filter((n) => !names.has(n)).map(ident),
         ].join(', ');
         await this.compactor.run(
-          `COPY (SELECT ${cols} FROM ${source} ORDER BY ts) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd${PARQUET_OPTIONS})`,
+          `COPY (SELECT ${cols} FROM ${source} ORDER BY ${clusterKey(canonical)}) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd${PARQUET_OPTIONS})`,
         );
         const replaces = group.map((f) => relative(this.root, f));
         const rows = await this.rows(`SELECT num_rows AS n FROM parquet_file_metadata(${lit(tmp)})`, []);
