@@ -152,6 +152,29 @@ test('store ingest, search (csv), sql and a located query error', () => {
   const ing = vigil(['store', 'ingest', join(dir, 'logs'), '--store', store, '-q']);
   assert.equal(ing.status, 0, ing.stderr);
   assert.match(ing.stdout, /^1200 records stored/);
+  assert.match(ing.stderr, /compacted [1-9]\d* log day\(s\)/);
+  const again = vigil(['store', 'compact', '--store', store]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^0 log day\(s\) compacted/);
+  // The same files again: nothing new is stored (exactly once by part name).
+  const rerun = vigil(['store', 'ingest', join(dir, 'logs'), '--store', store, '-q']);
+  assert.match(rerun.stdout, /^0 records stored in 0 part\(s\) from 3 file\(s\); 3 part\(s\) already stored/);
+  const tl = vigil([
+    'timeline',
+    '10.5.0.65',
+    '--store',
+    store,
+    '--format',
+    'json',
+    '--limit',
+    '5',
+    '--offset',
+    '2',
+  ]);
+  assert.equal(tl.status, 0, tl.stderr);
+  const tlRows = JSON.parse(tl.stdout) as { ts: number }[];
+  assert.ok(tlRows.length > 0 && tlRows.length <= 5);
+  assert.equal(vigil(['timeline', 'not-an-ip', 'x', '--store', store, '--as', 'ip']).status, 2);
   const csv = vigil([
     'search',
     'log:dns query:intranet.*',
