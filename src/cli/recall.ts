@@ -283,7 +283,16 @@ export function storeStats(dir: string, format: 'table' | 'json'): Promise<numbe
         process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
         return;
       }
-      printRows(st.logs as unknown as Row[], 'table', ['log', 'days', 'files', 'rows', 'bytes']);
+      printRows(st.logs as unknown as Row[], 'table', [
+        'log',
+        'first',
+        'last',
+        'days',
+        'uncompacted',
+        'files',
+        'rows',
+        'bytes',
+      ]);
       process.stdout.write(
         `total ${st.rows} rows, ${st.bytes} bytes (${st.rows ? (st.bytes / st.rows).toFixed(1) : '-'} bytes/record)\n`,
       );

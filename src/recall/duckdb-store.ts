@@ -691,14 +691,25 @@ export class DuckDbStore implements RecallStore {
     const logs: StoreStats['logs'] = [];
     for (const log of this.logs()) {
       const files = this.files.get(log)!;
-      const days = new Set(files.map((f) => f.split('/_day=')[1]!.slice(0, 10)));
+      const days = [...new Set(files.map(dayOfFile))].sort();
       let bytes = 0;
       for (const f of files) bytes += statSync(f).size;
       const r = await this.rows(
         `SELECT coalesce(sum(num_rows), 0) AS n FROM parquet_file_metadata([${files.map(lit).join(', ')}])`,
         [],
       );
-      logs.push({ log, days: days.size, files: files.length, bytes, rows: Number(r[0]?.n ?? 0) });
+      logs.push({
+        log,
+        days: days.length,
+        first: days[0]!,
+        last: days.at(-1)!,
+        files: files.length,
+        // Days still made of parts as ingest wrote them (compaction merges them).
+        uncompacted: new Set(files.filter((f) => !basename(f).startsWith(COMPACT_PREFIX)).map(dayOfFile))
+          .size,
+        bytes,
+        rows: Number(r[0]?.n ?? 0),
+      });
     }
     return {
       logs,

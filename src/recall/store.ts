@@ -54,7 +54,18 @@ export interface HistogramBucket {
 }
 
 export interface StoreStats {
-  readonly logs: { log: string; days: number; files: number; bytes: number; rows: number }[];
+  readonly logs: {
+    log: string;
+    days: number;
+    /** Oldest and newest day partition, `YYYY-MM-DD`. */
+    first: string;
+    last: string;
+    files: number;
+    /** Days not compacted yet. */
+    uncompacted: number;
+    bytes: number;
+    rows: number;
+  }[];
   readonly bytes: number;
   readonly rows: number;
   readonly corrupt: string[];
