@@ -40,7 +40,10 @@ test('a day of many parts becomes one sorted file; rows, pivots and part bookkee
   // Five parts over two UTC days (20:00 + up to 500 minutes), written out of time order.
   for (const from of [300, 0, 100, 400, 200]) await s.appendPart(`p${from}`, part(from, 100));
   assert.ok(filesOf(root, 'conn').length >= 6);
+  const before = (await s.stats()).logs.find((l) => l.log === 'conn')!;
+  assert.deepEqual([before.first, before.last, before.uncompacted], ['2021-06-12', '2021-06-13', 2]);
   assert.deepEqual(await s.compact({ before: '2021-06-13' }), ['conn/2021-06-12']);
+  assert.equal((await s.stats()).logs.find((l) => l.log === 'conn')!.uncompacted, 1);
   assert.deepEqual(await s.compact(), ['conn/2021-06-13']);
   assert.deepEqual(await s.compact(), [], 'nothing left to do');
   const files = filesOf(root, 'conn');
