@@ -163,7 +163,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   );
 
   await store.appendPart(`analysis-${o.seed ?? 1}`, [...analysisRecords(report), ...hosts.hostRecords()]);
-  // One time-sorted file per log type and day, with bloom filters, before the console queries it.
+  // One file per log type and day (responder, then time), with bloom filters, before the console queries it.
   await store.compact();
   say(
     `metadata store: ${feed.stored.toLocaleString('en-US')} records in ${join(base, 'store')}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,

@@ -188,7 +188,9 @@ export function buildProgram(): Command {
     );
   store
     .command('compact')
-    .description('merge each log day into one time-sorted file with bloom filters (serve does this hourly)')
+    .description(
+      'merge each log day into one file (responder, then time) with bloom filters (serve does this hourly)',
+    )
     .addOption(storeOpt())
     .action(async (o: { store: string }) => {
       process.exitCode = await storeCompact(o.store);

@@ -113,7 +113,7 @@ export function storeIngest(
       });
       // The hosts seen, with their keys and IP sessions: name resolution and addresses over time.
       if (sum.rowsWritten > 0) await s.appendPart(`hosts-${Date.now().toString(36)}`, hosts.hostRecords());
-      // One time-sorted file per log type and day, with bloom filters (uid pivots at scale).
+      // One file per log type and day (responder, then time), with bloom filters (uid pivots at scale).
       if (sum.rowsWritten > 0 && compact) {
         const days = await s.compact();
         process.stderr.write(`vigil: compacted ${days.length} log day(s)\n`);

@@ -112,8 +112,8 @@ export interface RecallStore {
   histogram(query: string, bucketSeconds: number, options?: SearchOptions): Promise<HistogramBucket[]>;
   stats(): Promise<StoreStats>;
   /**
-   * Merges each day of each log type into one time-sorted file with the backend's query aids
-   * (bloom filters); days from `before`, or the newest day with `keepNewestDay`, are left alone.
+   * Merges each day of each log type into one file laid out for pivots, with the backend's
+   * query aids (bloom filters); days from `before`, or the newest day with `keepNewestDay`, are left alone.
    * Returns `log/day` of each day compacted.
    */
   compact(options?: { before?: string; keepNewestDay?: boolean }): Promise<string[]>;
