@@ -78,9 +78,9 @@ interface Commit {
 
 /**
  * Parquet options of compacted files (a day of one log type in one file, ordered by
- * `clusterKey`). DuckDB writes a bloom filter only for dictionary-encoded columns; `uid` is unique per row, so the
- * dictionary limit must exceed a row group (122,880 rows) and the string dictionary page must
- * hold its uids (~2.7 MB). Measured on 100M conn records (bench:recall:scale): `byUid` 1.72 s →
+ * `clusterKey`). DuckDB writes a bloom filter only for dictionary-encoded columns; `uid` is
+ * unique per row, so the dictionary limit must exceed a row group (122,880 rows) and the string
+ * dictionary page must hold its uids (~2.7 MB). Measured on 100M conn records (bench:recall:scale): `byUid` 1.72 s →
  * 0.08 s, for +12 bytes/record on disk (42.9 → 54.9). Smaller row groups (32k) cost more space
  * and made pivots slower; lz4_raw instead of zstd read 1.7× faster and cost +30 % disk.
  * Ingest writes parts without them: dictionary-encoding every column costs the writer 1.7× on
