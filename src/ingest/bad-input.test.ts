@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -81,6 +81,23 @@ test('a malformed line: located, counted, raw bytes quarantined, the rest read',
   assert.equal(q[0]!.entry.file, file);
   assert.equal(q[0]!.entry.line, 10);
   assert.equal(q[0]!.raw!.toString('utf8'), '1600000001.000000\t10.0.0.1\tEXTRA');
+});
+
+test("a CRLF file (passed through Windows tools): the quarantine keeps each rejected line's \\r", async () => {
+  const dir = tmp();
+  const file = join(dir, 'known_hosts.log');
+  const text = khLog(3).replace(khLine(1), '1600000001.000000\t10.0.0.1\tEXTRA').replaceAll('\n', '\r\n');
+  writeFileSync(file, text);
+  const { records, summary, q } = await run([file]);
+  assert.equal(records.length, 2);
+  assert.equal(records[1]!.host, '10.0.0.2', 'values never carry the \\r');
+  assert.deepEqual(summary.rejected, { 'field-count-mismatch': 1 });
+  assert.equal(q[0]!.raw!.toString('utf8'), '1600000001.000000\t10.0.0.1\tEXTRA\r');
+  // An LF file's rejected line stays without one.
+  const lf = join(dir, 'lf', 'known_hosts.log');
+  mkdirSync(join(dir, 'lf'));
+  writeFileSync(lf, khLog(3).replace(khLine(1), 'x\ty\tz'));
+  assert.equal((await run([lf])).q[0]!.raw!.toString('utf8'), 'x\ty\tz');
 });
 
 test('a truncated gzip: records before the damage kept, reason truncated-gzip, cut line quarantined', async () => {

@@ -22,6 +22,8 @@ export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 export class LineSplitter {
   private carry: Buffer | undefined;
   private lineNo = 0;
+  /** Whether the first line's ending (LF or CRLF) has been seen. */
+  private endingKnown = false;
   /** Set while discarding an oversized line: where its raw bytes start in the quarantine. */
   private oversize: { rawStart: number; bytes: number } | undefined;
 
@@ -117,6 +119,13 @@ export class LineSplitter {
 
   /** `ascii`: one char per byte. Otherwise a UTF-16 length understates the bytes up to 3×. */
   private emitText(text: string, ascii: boolean): void {
+    if (!this.endingKnown) {
+      const nl = text.indexOf('\n');
+      if (nl >= 0) {
+        this.endingKnown = true;
+        if (nl > 0 && text.charCodeAt(nl - 1) === 13) this.sink.markCrlf(this.file);
+      }
+    }
     let start = 0;
     const onLine = this.onLine;
     const max = this.maxLineBytes;

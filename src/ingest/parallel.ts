@@ -208,6 +208,9 @@ class DrainingSink extends RejectSink {
     this.drain();
     this.real.rejectStreamed(event, rawStart);
   }
+  override markCrlf(file: string): void {
+    this.real.markCrlf(file);
+  }
 }
 
 export interface ParallelOptions {

@@ -61,6 +61,17 @@ export class RejectSink {
     return n;
   }
 
+  /** Files whose lines end in CRLF: their rejected lines go to the quarantine with the `\r`. */
+  private readonly crlf = new Set<string>();
+
+  /**
+   * The reader found that `file`'s first line ends in CRLF. Readers strip the `\r` before
+   * parsing (Zeek never writes one), so the quarantine puts it back for that file's lines.
+   */
+  markCrlf(file: string): void {
+    this.crlf.add(file);
+  }
+
   /** Says something about the input that is not a reject (not counted, not quarantined). */
   note(text: string): void {
     this.options.onMessage?.(text);
@@ -125,7 +136,8 @@ export class RejectSink {
     if (fd === undefined) return;
     let entry: Record<string, unknown> = { ...event };
     if (raw !== undefined) {
-      const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+      const text = typeof raw === 'string' && event.line > 0 && this.crlf.has(event.file) ? `${raw}\r` : raw;
+      const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
       const rawFd = this.openRaw();
       if (rawFd !== undefined) {
         entry = { ...entry, rawFile: 'rejects.raw', rawOffset: this.rawOffset, rawLength: bytes.length };
