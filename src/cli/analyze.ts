@@ -57,6 +57,7 @@ export type PipelineParts = Pick<
 export function pipelineParts(opts: AnalyzeOptions): PipelineParts {
   const cfg = loadConfig(opts.config);
   const hosts = new IdentityHostView(cfg);
+  for (const p of hosts.intelProblems) process.stderr.write(`vigil: intel: ${p}\n`);
   const alerts = buildAlerts(cfg, VERSION, (o, e) =>
     process.stderr.write(`vigil: alert output ${o}: ${e.message}\n`),
   );

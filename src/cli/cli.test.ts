@@ -83,6 +83,50 @@ test('gzip on stdin is detected by its magic bytes (vigil analyze - < conn.log.g
   assert.match(bad.stderr, /truncated-gzip/);
 });
 
+test('analyze --config with an intel feed: a beacon to a listed address is a detection; bad feed lines are located', async () => {
+  const { conn } = await import('../test-support/records.js');
+  const { schemaFor } = await import('../model/schemas.js');
+  const { tsvHeader, tsvLine } = await import('../model/zeek-writer.js');
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  mkdirSync(join(dir, 'logs'));
+  const fields = schemaFor('conn')!.fields;
+  const lines = Array.from({ length: 12 }, (_, i) =>
+    tsvLine(
+      conn({ ts: 1_623_488_460 + i * 300, src: '10.1.4.20', dst: '198.51.100.7', port: 443, uid: `Cb${i}` }),
+      fields,
+    ),
+  );
+  writeFileSync(
+    join(dir, 'logs', 'conn.log'),
+    `${tsvHeader('conn', fields, 1_623_488_460)}\n${lines.join('\n')}\n`,
+  );
+  writeFileSync(join(dir, 'c2.txt'), '198.51.100.7\nnot an indicator!!\n');
+  writeFileSync(
+    join(dir, 'vigil.yaml'),
+    `intel:\n  files:\n    - { path: ${JSON.stringify(join(dir, 'c2.txt'))}, format: list, type: ip, confidence: 90 }\n`,
+  );
+  const res = vigil([
+    'analyze',
+    join(dir, 'logs'),
+    '--config',
+    join(dir, 'vigil.yaml'),
+    '--format',
+    'json',
+    '--quiet',
+  ]);
+  assert.equal(res.status, 0, res.stderr);
+  assert.match(res.stderr, /intel: .*c2\.txt:2/);
+  const doc = JSON.parse(res.stdout) as {
+    detections: { type: string; host: string; evidenceCount: number; evidence: { uid: string }[] }[];
+  };
+  const hit = doc.detections.find((d) => d.type === 'threat-intel-match');
+  assert.ok(hit, JSON.stringify(doc.detections.map((d) => d.type)));
+  assert.equal(hit.host, 'ip:10.1.4.20');
+  assert.equal(hit.evidenceCount, 12);
+  assert.ok(hit.evidence.every((e) => /^Cb\d+$/.test(e.uid)));
+});
+
 test('analyze reports a sweep as a detection on its host, in the versioned JSON contract', async () => {
   const { reportSchema } = await import('../pipeline/report-schema.js');
   const { conn } = await import('../test-support/records.js');

@@ -79,6 +79,7 @@ export async function serve(o: ServeOptions): Promise<number> {
 
   const events = new EventHub();
   const hosts = new IdentityHostView(config);
+  for (const p of hosts.intelProblems) say(`intel: ${p}`);
   const store = o.store ? await DuckDbStore.open(o.store) : undefined;
   const run = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const feed = store

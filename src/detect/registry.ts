@@ -21,6 +21,7 @@ import { createSuspiciousLdapQuery } from './suspicious-ldap-query.js';
 import { createSuspiciousNewHost } from './suspicious-new-host.js';
 import { createSuspiciousRemoteDesktop } from './suspicious-remote-desktop.js';
 import { createSuspiciousRemoteExecution } from './suspicious-remote-execution.js';
+import { createThreatIntelMatch } from './threat-intel-match.js';
 import type { DetectorFactory } from './types.js';
 import { createWebVulnerabilityScan } from './web-vulnerability-scan.js';
 
@@ -48,4 +49,5 @@ export const DETECTORS: readonly DetectorFactory[] = [
   createSmbAccountScan,
   createKerberosAccountScan,
   createSuspiciousRemoteDesktop,
+  createThreatIntelMatch,
 ];

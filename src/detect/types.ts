@@ -138,6 +138,24 @@ export interface HostView {
   geo(ip: string): GeoInfo | undefined;
   /** Event time an account was first seen on this host; undefined when never. */
   accountFirstSeenOnHost(account: string, host: string): number | undefined;
+  /** The threat-intel indicators a record matches (none without configured intel). */
+  intel?(rec: ZeekRecord): readonly IntelMatchView[];
+}
+
+/** A record field that matched a threat-intel indicator. */
+export interface IntelMatchView {
+  readonly field: string;
+  readonly value: string;
+  readonly indicator: {
+    readonly type: string;
+    readonly value: string;
+    readonly source: string;
+    /** 0–100. */
+    readonly confidence: number;
+    /** `file:line` or `file#objectId`. */
+    readonly origin: string;
+    readonly description?: string;
+  };
 }
 
 export interface DetectorContext<T extends Thresholds = Thresholds> {

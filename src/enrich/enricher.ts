@@ -34,6 +34,13 @@ export interface IntelHit {
 
 export const MAX_INTEL_HITS = 10_000;
 
+/** One indicator a record matches, and in which field. */
+export interface IntelMatch {
+  readonly field: string;
+  readonly value: string;
+  readonly indicator: Indicator;
+}
+
 export class Enricher {
   readonly identity: IdentityTracker;
   readonly geo: GeoIp | undefined;
@@ -94,96 +101,75 @@ export class Enricher {
     return this.identity.lastOrigHost()?.key;
   }
 
+  /**
+   * The intel indicators a record matches, by field: external addresses of conn (`id.resp_h`,
+   * `id.orig_h`), the DNS query, HTTP host, URL and user agent, TLS server name and JA3, and file
+   * hashes. Pure lookups (no identity state); internal addresses never match an IP indicator.
+   */
+  intelMatches(rec: ZeekRecord): IntelMatch[] {
+    const intel = this.intel.set;
+    if (intel.size === 0) return [];
+    const out: IntelMatch[] = [];
+    const add = (field: string, value: unknown, find: (v: string) => Indicator | undefined): void => {
+      if (typeof value !== 'string') return;
+      const indicator = find(value);
+      if (indicator) out.push({ field, value, indicator });
+    };
+    const externalIp = (v: string) => (this.identity.model.classify(v).internal ? undefined : intel.ip(v));
+    switch (rec._path) {
+      case 'conn':
+        add('id.resp_h', rec['id.resp_h'], externalIp);
+        add('id.orig_h', rec['id.orig_h'], externalIp);
+        break;
+      case 'dns':
+        add('query', rec.query, (v) => intel.domain(v));
+        break;
+      case 'http': {
+        add('user_agent', rec.user_agent, (v) => intel.userAgent(v));
+        add('host', rec.host, (v) => intel.domain(v) ?? intel.ip(v));
+        const h = rec.host;
+        if (typeof h === 'string' && typeof rec.uri === 'string')
+          add('uri', h + rec.uri, (v) => intel.url(v));
+        break;
+      }
+      case 'ssl':
+        add('server_name', rec.server_name, (v) => intel.domain(v));
+        add('ja3', rec.ja3, (v) => intel.ja3Hash(v));
+        break;
+      case 'files':
+        for (const f of ['md5', 'sha1', 'sha256'] as const) add(f, rec[f], (v) => intel.hash(v));
+        break;
+    }
+    return out;
+  }
+
   /** Feeds one record through identity, then domain prevalence, GeoIP and intel. */
   observe(rec: ZeekRecord): void {
     this.identity.observe(rec);
-    const intel = this.intel.set;
-    const hasIntel = intel.size > 0;
-    switch (rec._path) {
-      case 'conn': {
-        // GeoIP is looked up when an endpoint is asked for (endpoint(), reports), not per record.
-        if (!hasIntel) return;
-        const o = rec['id.orig_h'];
-        const r = rec['id.resp_h'];
-        if (typeof r === 'string') {
-          const ind = intel.ip(r);
-          if (ind && !this.identity.model.classify(r).internal)
-            this.hit(rec, 'id.resp_h', r, ind, this.origHostKey(rec));
-        }
-        if (typeof o === 'string') {
-          const ind = intel.ip(o);
-          if (ind && !this.identity.model.classify(o).internal) {
-            const rh = typeof r === 'string' ? this.identity.hostAt(r, rec.ts)?.key : undefined;
-            this.hit(rec, 'id.orig_h', o, ind, rh);
-          }
-        }
-        return;
-      }
-      case 'dns': {
-        const q = rec.query;
-        const o = rec['id.orig_h'];
-        if (typeof q !== 'string' || typeof o !== 'string') return;
-        const host = this.identity.lastOrigHost();
-        if (host !== undefined) this.domains.observe(q, host.key, rec.ts);
-        if (hasIntel) {
-          const ind = intel.domain(q);
-          if (ind) this.hit(rec, 'query', q, ind, host?.key);
-        }
-        return;
-      }
-      case 'http': {
-        if (!hasIntel) return;
-        const ua = rec.user_agent;
-        if (typeof ua === 'string') {
-          const ind = intel.userAgent(ua);
-          if (ind) this.hit(rec, 'user_agent', ua, ind, this.origHostKey(rec));
-        }
-        const h = rec.host;
-        if (typeof h === 'string') {
-          const ind = intel.domain(h) ?? intel.ip(h);
-          if (ind) this.hit(rec, 'host', h, ind, this.origHostKey(rec));
-          const uri = rec.uri;
-          if (typeof uri === 'string') {
-            const u = intel.url(h + uri);
-            if (u) this.hit(rec, 'uri', h + uri, u, this.origHostKey(rec));
-          }
-        }
-        return;
-      }
-      case 'ssl': {
-        if (!hasIntel) return;
-        const sni = rec.server_name;
-        if (typeof sni === 'string') {
-          const ind = intel.domain(sni);
-          if (ind) this.hit(rec, 'server_name', sni, ind, this.origHostKey(rec));
-        }
-        const ja3 = rec.ja3;
-        if (typeof ja3 === 'string') {
-          const ind = intel.ja3Hash(ja3);
-          if (ind) this.hit(rec, 'ja3', ja3, ind, this.origHostKey(rec));
-        }
-        return;
-      }
-      case 'files': {
-        if (!hasIntel) return;
-        for (const f of ['md5', 'sha1', 'sha256'] as const) {
-          const v = rec[f];
-          if (typeof v === 'string') {
-            const ind = intel.hash(v);
-            if (ind) {
-              const rx = rec.rx_hosts;
-              const h =
-                Array.isArray(rx) && typeof rx[0] === 'string'
-                  ? this.identity.hostAt(rx[0], rec.ts)
-                  : undefined;
-              this.hit(rec, f, v, ind, h?.key);
-            }
-          }
-        }
-        return;
-      }
-      default:
-        return;
+    if (rec._path === 'dns') {
+      const q = rec.query;
+      const host =
+        typeof q === 'string' && typeof rec['id.orig_h'] === 'string'
+          ? this.identity.lastOrigHost()
+          : undefined;
+      if (host !== undefined) this.domains.observe(q as string, host.key, rec.ts);
     }
+    for (const m of this.intelMatches(rec))
+      this.hit(rec, m.field, m.value, m.indicator, this.hitHost(rec, m.field));
+  }
+
+  /** The internal host an intel hit is about: the other end of a matched address, else the originator. */
+  private hitHost(rec: ZeekRecord, field: string): string | undefined {
+    if (field === 'id.orig_h') {
+      const r = rec['id.resp_h'];
+      return typeof r === 'string' ? this.identity.hostAt(r, rec.ts)?.key : undefined;
+    }
+    if (rec._path === 'files') {
+      const rx = rec.rx_hosts;
+      return Array.isArray(rx) && typeof rx[0] === 'string'
+        ? this.identity.hostAt(rx[0], rec.ts)?.key
+        : undefined;
+    }
+    return this.origHostKey(rec);
   }
 }

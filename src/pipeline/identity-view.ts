@@ -7,7 +7,7 @@
  * per host and recomputed at most every `roleRefreshSeconds` of event time.
  */
 import type { VigilConfig } from '../config/schema.js';
-import type { GeoInfo } from '../detect/types.js';
+import type { GeoInfo, IntelMatchView } from '../detect/types.js';
 import { Enricher } from '../enrich/enricher.js';
 import type { Host } from '../identity/host.js';
 import { accountOfRecord, isGenericHostName, parseAccount } from '../identity/names.js';
@@ -29,6 +29,15 @@ export class IdentityHostView implements HostDirectory {
     private readonly roleRefreshSeconds = 300,
   ) {
     this.enricher = new Enricher(config, opts);
+    // The config's intel files, read now: problems are located and kept for the caller to say.
+    this.intelProblems = config.intel.files.length > 0 ? this.enricher.reloadIntel().problems : [];
+  }
+
+  /** Located problems in the configured intel files (`feed.csv:12: …`), from loading them. */
+  readonly intelProblems: readonly string[];
+
+  intel(rec: ZeekRecord): readonly IntelMatchView[] {
+    return this.enricher.intelMatches(rec);
   }
 
   private get identity() {
