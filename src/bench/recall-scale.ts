@@ -7,8 +7,8 @@
  *
  * The records are generated directly by DuckDB SQL (`range()` and hashes of the row number:
  * deterministic) into the store's layout, `<dir>/_log=conn/_day=YYYY-MM-DD/gen-0.parquet`, one
- * file per day in time order, with the conn columns of `columnsFor('conn')` plus the host-key
- * columns `_orig_host`, `_resp_host`, `_account`. Shape: 30 days with a day/night cycle, 5,000
+ * file per day in compaction's row order, with the conn columns of `columnsFor('conn')` (host-key
+ * columns included). Shape: 30 days with a day/night cycle, 5,000
  * internal hosts (10.x; 1 in 10 known only by IP), ~200k external IPs, power-law popularity
  * (the busiest host, `name:ws-0412`, originates ~3% of the traffic), unique Zeek-style uids,
  * port/service/state mixes per direction (outbound, east-west, inbound).
@@ -16,14 +16,14 @@
  * `--dir DIR` keeps the generated store for later runs (generation is skipped when DIR already
  * holds conn data); without it the data goes to a temporary directory that is deleted at the end.
  * `--write-options` replaces the Parquet COPY options (to compare writer settings); `--cluster COLS`
- * orders each day file by COLS instead of time (to compare layouts).
+ * orders each day file by COLS instead of compaction's order (`--cluster ts`: time order).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { columnsFor, ident } from '../recall/columns.js';
-import { DuckDbStore, PARQUET_OPTIONS } from '../recall/duckdb-store.js';
+import { clusterKey, DuckDbStore, PARQUET_OPTIONS } from '../recall/duckdb-store.js';
 import type { RecallStore } from '../recall/store.js';
 
 /**
@@ -295,8 +295,8 @@ async function main(): Promise<void> {
   const runs = Number(arg('--runs') ?? 3);
   const writeOptions = arg('--write-options') ?? DEFAULT_WRITE_OPTIONS;
   const fileRows = Number(arg('--file-rows') ?? Number.MAX_SAFE_INTEGER);
-  /** `--cluster '"id.resp_h", ts'`: order rows within each day file by these columns instead of time. */
-  const cluster = arg('--cluster');
+  /** Row order within each day file: compaction's own (`clusterKey`) unless `--cluster COLS`. */
+  const cluster = arg('--cluster') ?? clusterKey(columnsFor('conn'));
   const kept = arg('--dir');
   const tmp = kept ? undefined : mkdtempSync(join(tmpdir(), 'vigil-bench-recall-scale-'));
   const dir = kept ?? join(tmp!, 'store');

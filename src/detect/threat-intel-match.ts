@@ -100,8 +100,8 @@ export function createThreatIntelMatch(): Detector<T> {
       pairs ??= fresh(t);
       for (const m of matches) {
         if (m.indicator.confidence < t.minConfidence) continue;
-        const ip = internalEndpoint(rec, m.field, ctx);
-        if (ip === undefined) continue;
+        const ip = m.about;
+        if (ip === undefined || !ctx.hosts.isInternal(ip)) continue;
         const host = ctx.hosts.hostKey(ip, rec.ts);
         if (ctx.suppressed(host, ip)) continue;
         const st = pairs.get(`${host}\u0000${m.indicator.type}:${m.indicator.value}`, rec.ts);
@@ -167,20 +167,6 @@ function emit(st: PairState, ctx: DetectorContext<T>): void {
     firstTs: st.firstTs,
     lastTs: st.lastTs,
   });
-}
-
-/**
- * The internal host a match is about: for a matched external address, the other end; for a
- * file, the receiver; otherwise the originator. Undefined when that end is not internal.
- */
-function internalEndpoint(rec: ZeekRecord, field: string, ctx: DetectorContext<T>): string | undefined {
-  let ip: unknown;
-  if (field === 'id.orig_h') ip = rec['id.resp_h'];
-  else if (rec._path === 'files') {
-    const rx = rec.rx_hosts;
-    ip = Array.isArray(rx) ? rx[0] : undefined;
-  } else ip = rec['id.orig_h'];
-  return typeof ip === 'string' && ctx.hosts.isInternal(ip) ? ip : undefined;
 }
 
 /** files.log records are keyed by `fuid`; every other log by `uid`. */

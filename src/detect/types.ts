@@ -146,6 +146,11 @@ export interface HostView {
 export interface IntelMatchView {
   readonly field: string;
   readonly value: string;
+  /**
+   * The address of the host the match is about: the other end of a matched address, a file's
+   * receiver, else the originator.
+   */
+  readonly about: string | undefined;
   readonly indicator: {
     readonly type: string;
     readonly value: string;

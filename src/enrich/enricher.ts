@@ -39,6 +39,23 @@ export interface IntelMatch {
   readonly field: string;
   readonly value: string;
   readonly indicator: Indicator;
+  /**
+   * The address of the host the match is about: for a matched address, the other end; for a
+   * file, its receiver; otherwise the originator. Undefined when the record has none.
+   */
+  readonly about: string | undefined;
+}
+
+const NO_MATCHES: readonly IntelMatch[] = [];
+
+function aboutAddress(rec: ZeekRecord, field: string): string | undefined {
+  let ip: unknown;
+  if (field === 'id.orig_h') ip = rec['id.resp_h'];
+  else if (rec._path === 'files') {
+    const rx = rec.rx_hosts;
+    ip = Array.isArray(rx) ? rx[0] : undefined;
+  } else ip = rec['id.orig_h'];
+  return typeof ip === 'string' ? ip : undefined;
 }
 
 export class Enricher {
@@ -96,24 +113,20 @@ export class Enricher {
     });
   }
 
-  /** The internal originator's host key of the record being observed. */
-  private origHostKey(_rec: ZeekRecord): string | undefined {
-    return this.identity.lastOrigHost()?.key;
-  }
-
   /**
    * The intel indicators a record matches, by field: external addresses of conn (`id.resp_h`,
    * `id.orig_h`), the DNS query, HTTP host, URL and user agent, TLS server name and JA3, and file
    * hashes. Pure lookups (no identity state); internal addresses never match an IP indicator.
    */
-  intelMatches(rec: ZeekRecord): IntelMatch[] {
+  intelMatches(rec: ZeekRecord): readonly IntelMatch[] {
     const intel = this.intel.set;
-    if (intel.size === 0) return [];
+    // The common case, per record: no intel configured, nothing allocated.
+    if (intel.size === 0) return NO_MATCHES;
     const out: IntelMatch[] = [];
     const add = (field: string, value: unknown, find: (v: string) => Indicator | undefined): void => {
       if (typeof value !== 'string') return;
       const indicator = find(value);
-      if (indicator) out.push({ field, value, indicator });
+      if (indicator) out.push({ field, value, indicator, about: aboutAddress(rec, field) });
     };
     const externalIp = (v: string) => (this.identity.model.classify(v).internal ? undefined : intel.ip(v));
     switch (rec._path) {
@@ -154,22 +167,9 @@ export class Enricher {
           : undefined;
       if (host !== undefined) this.domains.observe(q as string, host.key, rec.ts);
     }
-    for (const m of this.intelMatches(rec))
-      this.hit(rec, m.field, m.value, m.indicator, this.hitHost(rec, m.field));
-  }
-
-  /** The internal host an intel hit is about: the other end of a matched address, else the originator. */
-  private hitHost(rec: ZeekRecord, field: string): string | undefined {
-    if (field === 'id.orig_h') {
-      const r = rec['id.resp_h'];
-      return typeof r === 'string' ? this.identity.hostAt(r, rec.ts)?.key : undefined;
+    for (const m of this.intelMatches(rec)) {
+      const host = m.about === undefined ? undefined : this.identity.hostAt(m.about, rec.ts)?.key;
+      this.hit(rec, m.field, m.value, m.indicator, host);
     }
-    if (rec._path === 'files') {
-      const rx = rec.rx_hosts;
-      return Array.isArray(rx) && typeof rx[0] === 'string'
-        ? this.identity.hostAt(rx[0], rec.ts)?.key
-        : undefined;
-    }
-    return this.origHostKey(rec);
   }
 }
